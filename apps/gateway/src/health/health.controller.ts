@@ -1,0 +1,27 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../http/access.decorators';
+
+/**
+ * Liveness and readiness on the public port too, for load balancers that can only probe the serving port.
+ * The same answers as the ops port; /metrics stays internal.
+ */
+@Controller()
+@Public()
+export class HealthController {
+  constructor(@Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime) {}
+
+  @Get('healthz')
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string; failing?: string[] }> {
+    const report = await this.runtime.readiness.report();
+    const failing = report.checks.filter((c) => c.status === 'down').map((c) => c.name);
+    void reply.status(report.status === 'ready' ? 200 : 503);
+    return { status: report.status, ...(failing.length ? { failing } : {}) };
+  }
+}

@@ -1,0 +1,10 @@
+// Integration tests against the real PostgreSQL, NATS and Redis of this machine. The global setup creates a fresh
+// test database and applies the migrations once.
+module.exports = {
+  ...require('./jest.preset'),
+  displayName: 'integration',
+  testMatch: ['**/*.integration-spec.ts'],
+  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  testTimeout: 60_000,
+  maxWorkers: 1,
+};

@@ -1,0 +1,125 @@
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { EnvVar } from './env-metadata';
+import { urlHasPassword } from './production-rules';
+import { ToInt, ToNumber } from './transforms';
+
+export const CLARION_ENVIRONMENTS = ['development', 'test', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Variables every Clarion service reads. Each app's env class extends this one. */
+export class BaseServiceEnv {
+  @EnvVar({ type: 'enum: development | test | production', description: 'Deployment environment. `production` refuses development defaults.' })
+  @IsIn(CLARION_ENVIRONMENTS)
+  CLARION_ENV: (typeof CLARION_ENVIRONMENTS)[number] = 'development';
+
+  @EnvVar({ type: 'enum: fatal | error | warn | info | debug | trace | silent', description: 'Minimum level of the JSON log lines written to stdout.' })
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @EnvVar({ type: 'integer (1-65535)', description: 'Internal operations port serving /metrics, /healthz and /readyz. Keep it off the public network.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  OPS_PORT = 9400;
+
+  @EnvVar({ type: 'string', description: 'Address the operations port binds to.' })
+  @IsString()
+  OPS_HOST = '0.0.0.0';
+
+  @EnvVar({ type: 'comma-separated nats:// URLs', description: 'NATS servers (JetStream enabled) used for RPC and the flow stream.' })
+  @Matches(/^(nats|tls):\/\/[^\s,]+(,\s*(nats|tls):\/\/[^\s,]+)*$/, { message: 'must be one or more nats:// or tls:// URLs separated by commas' })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  @EnvVar({ type: 'string', secret: true, description: 'NATS authentication token, when the NATS server requires one.' })
+  @IsOptional()
+  @IsString()
+  NATS_TOKEN?: string;
+
+  @EnvVar({
+    type: 'postgres:// URL',
+    secret: true,
+    devDefault: 'postgres://clarion_app@127.0.0.1:5432/clarion',
+    production: [urlHasPassword],
+    description: 'PostgreSQL connection of the application role (not the table owner, so row-level security applies).',
+  })
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @EnvVar({ type: 'integer (1-200)', description: 'Maximum PostgreSQL connections held by one service instance.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @EnvVar({ type: 'integer (ms)', description: 'Server-side statement timeout for the application role; a runaway query is cancelled after it.' })
+  @ToInt()
+  @IsInt()
+  @Min(100)
+  DATABASE_STATEMENT_TIMEOUT_MS = 15000;
+
+  @EnvVar({ type: 'redis:// URL', secret: true, description: 'Redis used for caches, rate limits and short-lived state.' })
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @EnvVar({ type: 'integer (ms)', description: 'How long a NATS request waits for a reply before failing with a timeout (HTTP 504 at the gateway).' })
+  @ToInt()
+  @IsInt()
+  @Min(50)
+  @Max(120000)
+  RPC_TIMEOUT_MS = 5000;
+
+  @EnvVar({ type: 'integer (ms)', description: 'Timeout of each dependency check behind /readyz.' })
+  @ToInt()
+  @IsInt()
+  @Min(50)
+  @Max(30000)
+  READINESS_TIMEOUT_MS = 1000;
+
+  @EnvVar({ type: 'integer (ms)', description: 'On SIGTERM, how long the service may take to drain work before it exits anyway.' })
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_GRACE_MS = 10000;
+
+  @EnvVar({ type: 'URL or empty', description: 'OTLP/HTTP endpoint for traces (Jaeger all-in-one: http://jaeger:4318). Empty disables trace export.' })
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string = 'http://127.0.0.1:4318';
+
+  @EnvVar({ type: 'number (0-1)', description: 'Share of new traces sampled (parent-based: a sampled caller is always followed).' })
+  @ToNumber()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  OTEL_TRACES_SAMPLER_RATIO = 1;
+}
+
+/** Services that produce or consume the JetStream flow stream; they create it idempotently at boot. */
+export class JetStreamServiceEnv extends BaseServiceEnv {
+  @EnvVar({ type: 'integer (bytes)', description: 'Size limit of the FLOWS JetStream stream; the oldest messages go first when it is full.' })
+  @ToInt()
+  @IsInt()
+  @Min(1024 * 1024)
+  JETSTREAM_FLOWS_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'Age limit of messages in the FLOWS stream.' })
+  @ToInt()
+  @IsInt()
+  @Min(60)
+  JETSTREAM_FLOWS_MAX_AGE_S = 24 * 3600;
+
+  @EnvVar({ type: 'integer (1-5)', description: 'Replicas of each JetStream stream (3 on a NATS cluster in production).' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  JETSTREAM_REPLICAS = 1;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'Window in which JetStream drops a message whose id it has already seen (batch de-duplication).' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  JETSTREAM_DUPLICATE_WINDOW_S = 600;
+}

@@ -1,0 +1,21 @@
+import type { ProductionRule } from './env-metadata';
+
+export const notEmpty: ProductionRule = (value) =>
+  value === undefined || value === null || String(value).trim() === '' ? 'must not be empty in production' : undefined;
+
+export const noWildcard: ProductionRule = (value) =>
+  String(value ?? '')
+    .split(',')
+    .some((part) => part.trim() === '*')
+    ? "'*' is not allowed in production; list the allowed origins"
+    : undefined;
+
+/** A connection URL must carry a password in production (trust or peer auth is a development convenience). */
+export const urlHasPassword: ProductionRule = (value) => {
+  try {
+    const url = new URL(String(value));
+    return url.password ? undefined : 'must include a password in production (use the _FILE form for the secret)';
+  } catch {
+    return 'must be a URL';
+  }
+};

@@ -1,0 +1,53 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
+
+export const DEPENDENCY_NAMES = ['postgres', 'nats', 'redis'] as const;
+export type DependencyName = (typeof DEPENDENCY_NAMES)[number];
+
+/** `clarion.<service>.status.v1` takes no arguments; the class exists so the handler validates like every other. */
+export class ServiceStatusRequestDto {}
+
+export class DependencyCheckDto {
+  @IsIn(DEPENDENCY_NAMES)
+  name: DependencyName;
+
+  @IsIn(['up', 'down'])
+  status: 'up' | 'down';
+
+  @IsInt()
+  latencyMs: number;
+
+  @IsOptional()
+  @IsString()
+  error?: string;
+}
+
+export class ServiceStatusResponseDto {
+  @IsString()
+  service: string;
+
+  @IsString()
+  version: string;
+
+  @IsString()
+  instanceId: string;
+
+  @IsInt()
+  uptimeSeconds: number;
+
+  @IsIn(['ready', 'not_ready'])
+  status: 'ready' | 'not_ready';
+
+  @ValidateNested({ each: true })
+  @Type(() => DependencyCheckDto)
+  checks: DependencyCheckDto[];
+}
+
+/** What GET /api/v1/system/status returns: the gateway's own status and every service's answer (or why none came). */
+export interface SystemStatusResponse {
+  status: 'ready' | 'degraded';
+  services: Array<
+    | (ServiceStatusResponseDto & { reachable: true; rpcLatencyMs: number })
+    | { service: string; reachable: false; error: { code: string; message: string } }
+  >;
+}

@@ -1,0 +1,7 @@
+export * from './lib/jetstream';
+export * from './lib/nats-connection';
+export * from './lib/rpc-client';
+export * from './lib/rpc-exception.filter';
+export * from './lib/rpc-server.interceptor';
+export * from './lib/trace-headers';
+export * from './lib/validation';

@@ -1,0 +1,62 @@
+/**
+ * OpenTelemetry start-up. Imported by each app's `instrument.ts`, which is the first import of its `main.ts`:
+ * instrumentations patch modules when they are required, so the SDK must start before Nest, pg, ioredis or http
+ * are loaded. This file must therefore import nothing from the rest of the workspace.
+ *
+ * It reads OTEL_* variables directly because it runs before config validation; the service's env class validates
+ * the same variables right after, and a bad value still stops the process.
+ */
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+
+let sdk: NodeSDK | undefined;
+
+const OPS_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
+
+export function startTracing(serviceName: string, serviceVersion = process.env['npm_package_version'] ?? '0.0.0'): void {
+  if (sdk) return;
+  const endpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  const ratio = Number(process.env['OTEL_TRACES_SAMPLER_RATIO'] ?? '1');
+  const spanProcessors = endpoint
+    ? [
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }), {
+          // Small batches and a short delay: traces show up in Jaeger within a second of the request.
+          scheduledDelayMillis: Number(process.env['OTEL_BSP_SCHEDULE_DELAY'] ?? '1000'),
+          maxQueueSize: 4096,
+        }),
+      ]
+    : [];
+  sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: `clarion-${serviceName}`,
+      [ATTR_SERVICE_VERSION]: serviceVersion,
+      'service.namespace': 'clarion',
+    }),
+    spanProcessors,
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(Number.isFinite(ratio) ? ratio : 1) }),
+    instrumentations: [
+      new HttpInstrumentation({
+        // Scrapes and probes would drown real traffic in Jaeger.
+        ignoreIncomingRequestHook: (req) => OPS_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+      }),
+      new NestInstrumentation(),
+      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+      new IORedisInstrumentation(),
+    ],
+  });
+  sdk.start();
+}
+
+/** Flushes buffered spans; called on shutdown so the last requests' spans are not lost. */
+export async function shutdownTracing(): Promise<void> {
+  const current = sdk;
+  sdk = undefined;
+  await current?.shutdown().catch(() => undefined);
+}

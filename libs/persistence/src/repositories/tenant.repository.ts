@@ -1,0 +1,15 @@
+import type { EntityManager } from 'typeorm';
+import { TenantEntity } from '../entities';
+
+/** Platform table: tenants are not row-level secured; callers are platform code (auth, CLI). */
+export class TenantRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  insert(slug: string, name: string): Promise<TenantEntity> {
+    return this.manager.getRepository(TenantEntity).save({ slug, name });
+  }
+
+  findBySlug(slug: string): Promise<TenantEntity | null> {
+    return this.manager.getRepository(TenantEntity).findOne({ where: { slug } });
+  }
+}

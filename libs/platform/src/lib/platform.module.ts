@@ -1,0 +1,44 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { EnvClass } from '@clarion/config';
+import { NatsConnectionHolder, RpcClient } from '@clarion/messaging';
+import { ServiceMetrics } from '@clarion/observability';
+import { Database, RedisClient } from '@clarion/persistence';
+import { LoggerModule } from 'nestjs-pino';
+import { ROOT_LOGGER, SERVICE_RUNTIME, type ServiceRuntime } from './runtime';
+import { ServiceStatusService } from './service-status.service';
+
+/**
+ * Makes the process runtime injectable everywhere: the validated env (under its own class, so a service injects
+ * `GatewayEnv` and gets typed config), the database, Redis, NATS, the RPC client, metrics and the logger.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static register(runtime: ServiceRuntime, envClass: EnvClass): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger: runtime.logger,
+            // The gateway logs each request itself with its route and outcome; pino-http's line would repeat it.
+            autoLogging: false,
+            quietReqLogger: true,
+          },
+        }),
+      ],
+      providers: [
+        { provide: SERVICE_RUNTIME, useValue: runtime },
+        { provide: ROOT_LOGGER, useValue: runtime.logger },
+        { provide: envClass, useValue: runtime.env },
+        { provide: Database, useValue: runtime.database },
+        { provide: RedisClient, useValue: runtime.redis },
+        { provide: NatsConnectionHolder, useValue: runtime.nats },
+        { provide: RpcClient, useValue: runtime.rpc },
+        { provide: ServiceMetrics, useValue: runtime.metrics },
+        ServiceStatusService,
+      ],
+      exports: [SERVICE_RUNTIME, ROOT_LOGGER, envClass, Database, RedisClient, NatsConnectionHolder, RpcClient, ServiceMetrics, ServiceStatusService],
+    };
+  }
+}
