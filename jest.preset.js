@@ -13,9 +13,13 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false, sourceMaps: 'inline' }] },
+  // SWC rewrites @clarion/* at transform time too, which also covers globalSetup files (moduleNameMapper does not).
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false, sourceMaps: 'inline', jsc: { ...swcrc.jsc, baseUrl: __dirname, paths: compilerOptions.paths } }],
+  },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
+  setupFiles: ['reflect-metadata'],
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools', '<rootDir>/deploy'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };

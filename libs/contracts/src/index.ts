@@ -1,3 +1,6 @@
+// Decorator metadata (class-transformer @Type, Nest DI) needs the Reflect polyfill before any DTO class loads.
+import 'reflect-metadata';
+
 export * from './lib/domain.exception';
 export * from './lib/error-codes';
 export * from './lib/headers';

@@ -1,0 +1,142 @@
+import { IsInt, IsString, Matches, Min } from 'class-validator';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BaseServiceEnv } from './base-service.env';
+import { ConfigValidationError } from './config-validation.error';
+import { describeEnv, EnvVar } from './env-metadata';
+import { noWildcard, urlHasPassword } from './production-rules';
+import { ToBoolean, ToInt, ToList } from './transforms';
+import { validateEnv } from './validate-env';
+import { IsBoolean } from 'class-validator';
+
+class SampleEnv extends BaseServiceEnv {
+  override OPS_PORT = 9999;
+
+  @EnvVar({ type: 'integer', description: 'port' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  HTTP_PORT = 3000;
+
+  @EnvVar({ type: 'list', description: 'origins', devDefault: '*', production: [noWildcard] })
+  @ToList()
+  @Matches(/^(\*|https?:\/\/\S+)$/, { each: true })
+  CORS_ORIGINS!: string[];
+
+  @EnvVar({ type: 'string', description: 'a secret', secret: true, devDefault: 'dev-secret' })
+  @IsString()
+  SIGNING_SECRET!: string;
+
+  @EnvVar({ type: 'boolean', description: 'flag' })
+  @ToBoolean()
+  @IsBoolean()
+  FEATURE = false;
+}
+
+function problemsOf(raw: Record<string, string>): Array<{ variable: string; reason: string }> {
+  try {
+    validateEnv(SampleEnv, raw, 'sample');
+  } catch (err) {
+    if (err instanceof ConfigValidationError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('validateEnv', () => {
+  it('applies defaults and development defaults outside production', () => {
+    const env = validateEnv(SampleEnv, {}, 'sample');
+    expect(env.HTTP_PORT).toBe(3000);
+    expect(env.OPS_PORT).toBe(9999);
+    expect(env.CORS_ORIGINS).toEqual(['*']);
+    expect(env.DATABASE_URL).toBe('postgres://clarion_app@127.0.0.1:5432/clarion');
+    expect(env.FEATURE).toBe(false);
+  });
+
+  it('converts numbers, booleans and lists from strings', () => {
+    const env = validateEnv(SampleEnv, { HTTP_PORT: '8080', FEATURE: 'yes', CORS_ORIGINS: 'https://a.example, https://b.example' }, 'sample');
+    expect(env.HTTP_PORT).toBe(8080);
+    expect(env.FEATURE).toBe(true);
+    expect(env.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('names every bad variable in one error', () => {
+    const problems = problemsOf({ HTTP_PORT: 'eighty', NATS_URL: 'http://nats', LOG_LEVEL: 'loud', FEATURE: 'maybe' });
+    const names = new Set(problems.map((p) => p.variable));
+    expect(names).toEqual(new Set(['HTTP_PORT', 'NATS_URL', 'LOG_LEVEL', 'FEATURE']));
+  });
+
+  it('puts every problem in the message, one line each', () => {
+    try {
+      validateEnv(SampleEnv, { HTTP_PORT: '0', REDIS_URL: 'nope' }, 'sample');
+      throw new Error('expected a ConfigValidationError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigValidationError);
+      const message = (err as Error).message;
+      expect(message).toContain('sample: invalid configuration (2 problems)');
+      expect(message).toMatch(/- HTTP_PORT: /);
+      expect(message).toMatch(/- REDIS_URL: /);
+    }
+  });
+
+  it('reads a secret from NAME_FILE and strips the trailing newline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clarion-env-'));
+    const file = join(dir, 'secret');
+    writeFileSync(file, 's3cr3t-from-file\n');
+    const env = validateEnv(SampleEnv, { SIGNING_SECRET_FILE: file }, 'sample');
+    expect(env.SIGNING_SECRET).toBe('s3cr3t-from-file');
+  });
+
+  it('refuses both NAME and NAME_FILE, and an unreadable NAME_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clarion-env-'));
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'x');
+    expect(problemsOf({ SIGNING_SECRET: 'a', SIGNING_SECRET_FILE: file }).map((p) => p.variable)).toEqual(['SIGNING_SECRET']);
+    const unreadable = problemsOf({ SIGNING_SECRET_FILE: join(dir, 'missing') });
+    expect(unreadable).toEqual([{ variable: 'SIGNING_SECRET_FILE', reason: expect.stringContaining('ENOENT') }]);
+  });
+
+  it('refuses development defaults in production and names each variable', () => {
+    const names = problemsOf({ CLARION_ENV: 'production' }).map((p) => p.variable);
+    expect(names).toEqual(expect.arrayContaining(['DATABASE_URL', 'CORS_ORIGINS', 'SIGNING_SECRET']));
+  });
+
+  it('refuses a * origin and a password-less database URL in production', () => {
+    const problems = problemsOf({
+      CLARION_ENV: 'production',
+      CORS_ORIGINS: 'https://console.example, *',
+      DATABASE_URL: 'postgres://clarion_app@db:5432/clarion',
+      SIGNING_SECRET: 'x',
+    });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['CORS_ORIGINS', 'DATABASE_URL']);
+  });
+
+  it('accepts a complete production environment', () => {
+    const env = validateEnv(
+      SampleEnv,
+      {
+        CLARION_ENV: 'production',
+        CORS_ORIGINS: 'https://console.example',
+        DATABASE_URL: 'postgres://clarion_app:pw@db:5432/clarion',
+        SIGNING_SECRET: 'k',
+      },
+      'sample',
+    );
+    expect(env.CLARION_ENV).toBe('production');
+  });
+
+  it('describes variables of the class and its bases, the subclass overriding nothing it does not declare', () => {
+    const names = describeEnv(SampleEnv).map((d) => d.name);
+    expect(names).toEqual(expect.arrayContaining(['CLARION_ENV', 'DATABASE_URL', 'HTTP_PORT', 'SIGNING_SECRET']));
+    expect(describeEnv(SampleEnv).find((d) => d.name === 'SIGNING_SECRET')?.secret).toBe(true);
+  });
+});
+
+describe('production rules', () => {
+  it('urlHasPassword accepts a URL with a password and rejects one without', () => {
+    expect(urlHasPassword('postgres://u:p@h/db')).toBeUndefined();
+    expect(urlHasPassword('postgres://u@h/db')).toMatch(/password/);
+    expect(urlHasPassword('not a url')).toMatch(/URL/);
+  });
+});

@@ -1,0 +1,5 @@
+export * from './lib/free-port';
+export * from './lib/otlp-receiver';
+export * from './lib/service-process';
+export * from './lib/silent-logger';
+export * from './lib/test-infra';
