@@ -5,3 +5,4 @@ export * from './lib/rpc-exception.filter';
 export * from './lib/rpc-server.interceptor';
 export * from './lib/trace-headers';
 export * from './lib/validation';
+export * from './lib/rpc-conventions';

@@ -46,10 +46,16 @@ export async function configureHttp(app: NestFastifyApplication, runtime: Servic
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const started = (request as unknown as { startedAt?: number }).startedAt ?? performance.now();
-    metrics.httpRequestDuration.observe(
-      { method: request.method, route: request.routeOptions?.url ?? 'unmatched', status_code: String(reply.statusCode) },
-      (performance.now() - started) / 1000,
-    );
+    const seconds = (performance.now() - started) / 1000;
+    const route = request.routeOptions?.url ?? 'unmatched';
+    metrics.httpRequestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, seconds);
+    // The access log: one line per request, with trace_id from the active span (never the query string).
+    if (route !== '/healthz' && route !== '/readyz') {
+      logger.info(
+        { method: request.method, route, status: reply.statusCode, durationMs: Math.round(seconds * 1000), correlationId: String(request.id) },
+        'request completed',
+      );
+    }
     done();
   });
 }

@@ -74,7 +74,8 @@ export class RpcClient {
     if (isRpcErrorEnvelope(err)) return new DomainException(err.code, err.message, err.details);
     const code = (err as { code?: string })?.code;
     const message = err instanceof Error ? err.message : String((err as { message?: string })?.message ?? err);
-    if (code === '503' || /no responders/i.test(message)) {
+    // NATS "no responders" (503), surfaced by Nest as an EmptyResponseException: no instance subscribes.
+    if (code === '503' || /no responders|no subscribers/i.test(message) || (err as Error)?.constructor?.name === 'EmptyResponseException') {
       return new DomainException(ErrorCode.ServiceUnavailable, `no instance is serving ${subject}`);
     }
     if (/CONNECTION_REFUSED|ECONNREFUSED|disconnect|closed|TIMEOUT/i.test(`${code ?? ''} ${message}`)) {

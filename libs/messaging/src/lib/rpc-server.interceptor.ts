@@ -3,6 +3,7 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { NatsContext } from '@nestjs/microservices';
 import { DomainException, ErrorCode, Headers } from '@clarion/contracts';
 import { RequestContext, type ServiceMetrics } from '@clarion/observability';
+import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
 import { extractTraceContext } from './trace-headers';
 
@@ -12,7 +13,10 @@ import { extractTraceContext } from './trace-headers';
  */
 @Injectable()
 export class RpcServerInterceptor implements NestInterceptor {
-  constructor(private readonly metrics: ServiceMetrics) {}
+  constructor(
+    private readonly metrics: ServiceMetrics,
+    private readonly logger?: Logger,
+  ) {}
 
   intercept(executionContext: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (executionContext.getType() !== 'rpc') return next.handle();
@@ -28,7 +32,10 @@ export class RpcServerInterceptor implements NestInterceptor {
     const ctx = trace.setSpan(parent, span);
     const started = performance.now();
     const finish = (outcome: string) => {
-      this.metrics.rpcServerDuration.observe({ subject, outcome }, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.rpcServerDuration.observe({ subject, outcome }, seconds);
+      // Inside the handler's context, so the line carries trace_id, span_id and tenant_id.
+      this.logger?.debug({ subject, outcome, durationMs: Math.round(seconds * 1000) }, 'handled NATS request');
       span.end();
     };
     return new Observable((subscriber) =>

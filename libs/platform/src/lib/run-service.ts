@@ -4,14 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Transport, type NatsOptions } from '@nestjs/microservices';
 import type { BaseServiceEnv } from '@clarion/config';
 import { queueGroupOf, type ServiceName } from '@clarion/contracts';
-import {
-  NatsConnectionHolder,
-  RpcClient,
-  RpcErrorEnvelopeFilter,
-  RpcServerInterceptor,
-  createValidationPipe,
-  natsConnectionOptions,
-} from '@clarion/messaging';
+import { NatsConnectionHolder, RpcClient, applyRpcConventions, natsConnectionOptions } from '@clarion/messaging';
 import { OpsServer, Readiness, ServiceMetrics, createLogger } from '@clarion/observability';
 import { shutdownTracing } from '@clarion/observability/tracing';
 import { Database, RedisClient } from '@clarion/persistence';
@@ -119,9 +112,7 @@ export async function runService<E extends BaseServiceEnv>(def: ServiceDefinitio
       { transport: Transport.NATS, options: { ...natsOptions, queue: queueGroupOf(def.service) }, bufferLogs: true },
     );
     micro.useLogger(micro.get(PinoNestLogger));
-    micro.useGlobalPipes(createValidationPipe());
-    micro.useGlobalInterceptors(new RpcServerInterceptor(metrics));
-    micro.useGlobalFilters(new RpcErrorEnvelopeFilter(def.service, logger));
+    applyRpcConventions(micro, { service: def.service, metrics, logger });
     await micro.init();
     app = micro;
   }

@@ -1,0 +1,16 @@
+import type { INestMicroservice } from '@nestjs/common';
+import type { ServiceMetrics } from '@clarion/observability';
+import type { Logger } from 'pino';
+import { RpcErrorEnvelopeFilter } from './rpc-exception.filter';
+import { RpcServerInterceptor } from './rpc-server.interceptor';
+import { createValidationPipe } from './validation';
+
+/**
+ * What every NATS-serving Nest app gets: payload validation, trace/tenant/correlation context and metrics per
+ * handler, and the coded error envelope.
+ */
+export function applyRpcConventions(app: INestMicroservice, opts: { service: string; metrics: ServiceMetrics; logger: Logger }): void {
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(new RpcServerInterceptor(opts.metrics, opts.logger));
+  app.useGlobalFilters(new RpcErrorEnvelopeFilter(opts.service, opts.logger));
+}
