@@ -26,7 +26,7 @@ export function startTracing(serviceName: string, serviceVersion = process.env['
   const ratio = Number(process.env['OTEL_TRACES_SAMPLER_RATIO'] ?? '1');
   const spanProcessors = endpoint
     ? [
-        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }), {
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces`, timeoutMillis: 5000 }), {
           // Small batches and a short delay: traces show up in Jaeger within a second of the request.
           scheduledDelayMillis: Number(process.env['OTEL_BSP_SCHEDULE_DELAY'] ?? '1000'),
           maxQueueSize: 4096,
@@ -55,8 +55,17 @@ export function startTracing(serviceName: string, serviceVersion = process.env['
 }
 
 /** Flushes buffered spans; called on shutdown so the last requests' spans are not lost. */
-export async function shutdownTracing(): Promise<void> {
+export async function shutdownTracing(timeoutMs = 2000): Promise<void> {
   const current = sdk;
   sdk = undefined;
-  await current?.shutdown().catch(() => undefined);
+  if (!current) return;
+  // An unreachable collector must not hold up a shutdown: flush what can be flushed in time, drop the rest.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    current.shutdown().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
 }

@@ -59,7 +59,7 @@ export function validateEnv<T extends object>(envClass: new () => T, raw: RawEnv
   // A variable already reported (unreadable _FILE, both forms set) is not reported again as "missing".
   const reported = new Set(problems.map((p) => p.variable.replace(/_FILE$/, '')));
   problems.push(
-    ...flatten(validateSync(instance, { whitelist: false, forbidUnknownValues: true, validationError: { target: false } })).filter(
+    ...flatten(validateSync(instance, { whitelist: false, forbidUnknownValues: true, stopAtFirstError: true, validationError: { target: false } })).filter(
       (p) => !reported.has(p.variable),
     ),
   );

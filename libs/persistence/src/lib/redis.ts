@@ -39,6 +39,11 @@ export class RedisClient {
   }
 
   async close(): Promise<void> {
+    // QUIT only makes sense on a live connection; while reconnecting it would wait for a connection that may never come.
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }

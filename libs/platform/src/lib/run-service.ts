@@ -140,12 +140,17 @@ export async function runService<E extends BaseServiceEnv>(def: ServiceDefinitio
       process.exit(1);
     }, env.SHUTDOWN_GRACE_MS);
     force.unref();
+    const step = async (name: string, work: () => Promise<unknown>) => {
+      const started = performance.now();
+      await work();
+      logger.debug({ step: name, durationMs: Math.round(performance.now() - started) }, 'shutdown step done');
+    };
     try {
-      await app.close();
-      await runtime.rpc.close().catch(() => undefined);
-      await Promise.allSettled([runtime.database.close(), runtime.redis.close(), runtime.nats.close()]);
-      await shutdownTracing();
-      await runtime.ops.close();
+      await step('nest', () => app.close());
+      await step('rpc-client', () => runtime.rpc.close().catch(() => undefined));
+      await step('connections', () => Promise.allSettled([runtime.database.close(), runtime.redis.close(), runtime.nats.close()]));
+      await step('traces', () => shutdownTracing());
+      await step('ops', () => runtime.ops.close());
       logger.info('stopped');
       logger.flush?.();
       process.exit(0);
