@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const frameworkAndDrivers = ['@nestjs/*', 'typeorm', 'nats', 'pg', 'pg-copy-streams', 'ioredis'];
 
 export default [
-  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/coverage', '.nx/**', 'deploy/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/coverage', '.nx/**', '**/*.mjs', '**/*.js'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
@@ -18,9 +18,10 @@ export default [
           enforceBuildableLibDependency: false,
           allow: ['@clarion/observability/tracing'],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:infra', 'type:data-access', 'type:domain'] },
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:infra', 'type:data-access', 'type:domain'] },
-            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:infra', 'type:domain'] },
+            // Tests of every project may use the testing harness; production code may not (no-restricted-imports below).
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:infra', 'type:data-access', 'type:domain', 'type:testing'] },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:infra', 'type:data-access', 'type:domain', 'type:testing'] },
+            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:infra', 'type:domain', 'type:testing'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: ['typeorm', 'nats', 'pg', 'ioredis'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:util', 'type:domain'], bannedExternalImports: frameworkAndDrivers },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: frameworkAndDrivers },
@@ -35,7 +36,14 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', 'tools/**/*.ts'],
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@clarion/testing', message: 'The test harness is for *.spec/*.integration-spec/*.e2e-spec files only.' }] }],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', 'tools/**/*.ts', 'libs/testing/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 ];

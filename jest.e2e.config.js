@@ -3,7 +3,7 @@ module.exports = {
   ...require('./jest.preset'),
   displayName: 'e2e',
   testMatch: ['**/*.e2e-spec.ts'],
-  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  globalSetup: '<rootDir>/tools/testing/global-setup.ts',
   testTimeout: 120_000,
   maxWorkers: 1,
   // A leaked socket in one test must not hang CI's run; leaks are still reported by --detectOpenHandles locally.

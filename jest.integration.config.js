@@ -4,7 +4,7 @@ module.exports = {
   ...require('./jest.preset'),
   displayName: 'integration',
   testMatch: ['**/*.integration-spec.ts'],
-  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  globalSetup: '<rootDir>/tools/testing/global-setup.ts',
   testTimeout: 60_000,
   maxWorkers: 1,
   // A leaked socket in one test must not hang CI's run; leaks are still reported by --detectOpenHandles locally.

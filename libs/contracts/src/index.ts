@@ -7,3 +7,6 @@ export * from './lib/headers';
 export * from './lib/services';
 export * from './lib/subjects';
 export * from './lib/system-status.dto';
+export * from './lib/auth/access-token';
+export * from './lib/auth/auth.dto';
+export * from './lib/auth/permissions';

@@ -16,11 +16,30 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
 let sdk: NodeSDK | undefined;
 
 const OPS_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
-export function startTracing(serviceName: string, serviceVersion = process.env['npm_package_version'] ?? '0.0.0'): void {
+/** The workspace version from the root package.json (containers run node directly, without npm's variables). */
+function workspaceVersion(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      try {
+        const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'clarion' && pkg.version) return pkg.version;
+      } catch {
+        /* keep looking */
+      }
+    }
+    if (dirname(dir) === dir) return '0.0.0';
+  }
+}
+
+export function startTracing(serviceName: string, serviceVersion = workspaceVersion()): void {
   if (sdk) return;
   const endpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   const ratio = Number(process.env['OTEL_TRACES_SAMPLER_RATIO'] ?? '1');

@@ -55,14 +55,13 @@ describe('service boot', () => {
     };
 
     it.each([
-      ['redis', { REDIS_URL: '' }],
-      ['nats', { NATS_URL: '' }],
-      ['redis', { REDIS_URL: 'silent' }],
-    ])('answers /readyz 503 naming %s while /healthz stays 200', async (dependency, spec) => {
+      ['redis', 'refusing'],
+      ['nats', 'refusing'],
+      ['redis', 'silent'],
+    ])('answers /readyz 503 naming %s (%s port) while /healthz stays 200', async (dependency, kind) => {
+      const port = kind === 'silent' ? silentPort : closedPort;
       const overrides: Record<string, string> =
-        dependency === 'redis'
-          ? { REDIS_URL: `redis://127.0.0.1:${spec.REDIS_URL === 'silent' ? silentPort : closedPort}` }
-          : { NATS_URL: `nats://127.0.0.1:${closedPort}` };
+        dependency === 'redis' ? { REDIS_URL: `redis://127.0.0.1:${port}` } : { NATS_URL: `nats://127.0.0.1:${port}` };
       const { proc, opsPort } = await start(overrides);
       try {
         // Give the other dependencies time to connect, so only the broken one is named.

@@ -6,12 +6,18 @@ import { AccessGuard } from './access.guard';
 
 class Routes {
   @Public()
-  open(): void {}
+  open(): string {
+    return 'open';
+  }
 
   @RequirePermissions('clusters:read')
-  guarded(): void {}
+  guarded(): string {
+    return 'guarded';
+  }
 
-  undeclared(): void {}
+  undeclared(): string {
+    return 'undeclared';
+  }
 }
 
 const contextFor = (name: keyof Routes): ExecutionContext =>

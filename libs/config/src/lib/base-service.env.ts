@@ -83,10 +83,10 @@ export class BaseServiceEnv {
   @Min(0)
   SHUTDOWN_GRACE_MS = 10000;
 
-  @EnvVar({ type: 'URL or empty', description: 'OTLP/HTTP endpoint for traces (Jaeger all-in-one: http://jaeger:4318). Empty disables trace export.' })
+  @EnvVar({ type: 'URL', description: 'OTLP/HTTP endpoint for traces (Jaeger all-in-one: http://jaeger:4318). Unset: traces are not exported.' })
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
-  OTEL_EXPORTER_OTLP_ENDPOINT?: string = 'http://127.0.0.1:4318';
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 
   @EnvVar({ type: 'number (0-1)', description: 'Share of new traces sampled (parent-based: a sampled caller is always followed).' })
   @ToNumber()

@@ -65,7 +65,8 @@ export function validateEnv<T extends object>(envClass: new () => T, raw: RawEnv
   );
 
   if (production) {
-    for (const d of descriptors) {
+    const refused = new Set(problems.map((p) => p.variable.replace(/_FILE$/, '')));
+    for (const d of descriptors.filter((x) => !refused.has(x.name))) {
       for (const rule of d.production ?? []) {
         const reason = rule((instance as Record<string, unknown>)[d.name]);
         if (reason) problems.push({ variable: d.name, reason });

@@ -5,6 +5,22 @@
 export const Subjects = {
   auth: {
     status: 'clarion.auth.status.v1',
+    login: 'clarion.auth.login.v1',
+    refresh: 'clarion.auth.refresh.v1',
+    logout: 'clarion.auth.logout.v1',
+    sessionsList: 'clarion.auth.sessions.list.v1',
+    sessionsRevoke: 'clarion.auth.sessions.revoke.v1',
+    passwordChange: 'clarion.auth.password.change.v1',
+    me: 'clarion.auth.me.v1',
+    jwks: 'clarion.auth.jwks.v1',
+    usersCreate: 'clarion.auth.users.create.v1',
+    usersList: 'clarion.auth.users.list.v1',
+    apiKeysCreate: 'clarion.auth.apikeys.create.v1',
+    apiKeysList: 'clarion.auth.apikeys.list.v1',
+    apiKeysRevoke: 'clarion.auth.apikeys.revoke.v1',
+    apiKeysVerify: 'clarion.auth.apikeys.verify.v1',
+    auditRecord: 'clarion.auth.audit.record.v1',
+    auditQuery: 'clarion.auth.audit.query.v1',
   },
   ingest: {
     status: 'clarion.ingest.status.v1',

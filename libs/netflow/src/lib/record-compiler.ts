@@ -1,4 +1,4 @@
-import { formatIpv4, formatIpv6, formatMac } from './address-format';
+import { ipv4Text, ipv6Text, macText } from './address-format';
 import type { FlowRecord } from './flow-record';
 import { Ie, VARIABLE_LENGTH, matchesFieldRef, type FieldRef, type FieldSpecifier } from './information-element';
 import type { RecordContext } from './record-context';
@@ -315,7 +315,7 @@ export function compileRecordDecoder(version: 9 | 10, fields: readonly FieldSpec
   }
 
   const factory = new Function('fmt4', 'fmt6', 'fmtMac', `return function decodeRecords(b, v, start, end, ctx, out) {\n${source}\n};`);
-  return factory(formatIpv4, formatIpv6, formatMac) as RecordDecoder;
+  return factory(ipv4Text, ipv6Text, macText) as RecordDecoder;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { formatIpv4 } from './address-format';
+import { ipv4Text } from './address-format';
 import type { FlowRecord } from './flow-record';
 import type { RecordContext } from './record-context';
 
@@ -42,8 +42,8 @@ export function decodeV5Records(
       observationDomain,
       version: 5,
       templateId: 0,
-      srcAddress: formatIpv4(bytes, o),
-      dstAddress: formatIpv4(bytes, o + 4),
+      srcAddress: ipv4Text(bytes, o),
+      dstAddress: ipv4Text(bytes, o + 4),
       srcPort: view.getUint16(o + 32),
       dstPort: view.getUint16(o + 34),
       protocol: bytes[o + 38],

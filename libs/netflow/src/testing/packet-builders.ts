@@ -515,8 +515,22 @@ export const IPFIX_REALISTIC_FIELDS: readonly TemplateField[] = [
   { id: 100, length: 4, enterprise: 9 }, // a Cisco-private element, skipped by length
 ];
 
+export interface SampleFlowOptions {
+  /** Epoch ms flows end around. */
+  baseMs?: number;
+  /**
+   * Draw addresses from a population of this many client hosts (10.x.y.z, MACs derived from the address) talking to
+   * a quarter as many servers, as a site's traffic does. Omitted: every address is random (worst case for caches).
+   */
+  hosts?: number;
+}
+
+const hex2 = (n: number): string => (n & 0xff).toString(16).padStart(2, '0');
+const macOf = (prefix: string, n: number): string => `${prefix}:${hex2(n >>> 16)}:${hex2(n >>> 8)}:${hex2(n)}`;
+
 /** Deterministic pseudo-random flows (a small LCG, so benchmarks and tests are repeatable without a library). */
-export function sampleFlows(count: number, seed = 1, baseMs = 1_700_000_000_000): FlowSpec[] {
+export function sampleFlows(count: number, seed = 1, options: SampleFlowOptions = {}): FlowSpec[] {
+  const baseMs = options.baseMs ?? 1_700_000_000_000;
   let state = seed >>> 0 || 1;
   const next = (): number => {
     state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
@@ -524,14 +538,25 @@ export function sampleFlows(count: number, seed = 1, baseMs = 1_700_000_000_000)
   };
   const flows: FlowSpec[] = [];
   for (let i = 0; i < count; i++) {
-    const a = next();
-    const b = next();
+    let a = next();
+    let b = next();
+    if (options.hosts !== undefined) {
+      a = a % options.hosts;
+      b = b % Math.max(1, Math.floor(options.hosts / 4));
+    }
+    const client = `10.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
+    const server = `192.168.${(b >>> 8) & 0xff}.${b & 0xff}`;
+    const clientMac = macOf('00:1b:21', a);
+    const serverMac = macOf('3c:fd:fe', b);
+    const reply = next() % 2 === 1;
     const start = baseMs - (next() % 60_000);
+    const servicePort = [443, 80, 53, 22, 9100, 554, 5060][next() % 7];
+    const clientPort = 1024 + (next() % 60_000);
     flows.push({
-      srcAddress: `10.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`,
-      dstAddress: `192.168.${(b >>> 8) & 0xff}.${b & 0xff}`,
-      srcPort: 1024 + (next() % 60_000),
-      dstPort: [443, 80, 53, 22, 9100, 554, 5060][next() % 7],
+      srcAddress: reply ? server : client,
+      dstAddress: reply ? client : server,
+      srcPort: reply ? servicePort : clientPort,
+      dstPort: reply ? clientPort : servicePort,
       protocol: next() % 3 === 0 ? 17 : 6,
       tcpFlags: next() & 0x3f,
       bytes: 40 + (next() % 1_000_000),
@@ -540,8 +565,8 @@ export function sampleFlows(count: number, seed = 1, baseMs = 1_700_000_000_000)
       endMs: start + (next() % 30_000),
       inputInterface: next() % 64,
       outputInterface: next() % 64,
-      srcMac: `00:1b:21:${((a >>> 16) & 0xff).toString(16).padStart(2, '0')}:${((a >>> 8) & 0xff).toString(16).padStart(2, '0')}:${(a & 0xff).toString(16).padStart(2, '0')}`,
-      dstMac: `3c:fd:fe:${((b >>> 16) & 0xff).toString(16).padStart(2, '0')}:${((b >>> 8) & 0xff).toString(16).padStart(2, '0')}:${(b & 0xff).toString(16).padStart(2, '0')}`,
+      srcMac: reply ? serverMac : clientMac,
+      dstMac: reply ? clientMac : serverMac,
       srcVlan: next() % 4095,
       dstVlan: next() % 4095,
       direction: next() % 2,

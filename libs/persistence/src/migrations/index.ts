@@ -1,4 +1,5 @@
 import { Foundation1764000000000 } from './1764000000000-foundation';
+import { Auth1764100000000 } from './1764100000000-auth';
 
 /** Every migration, in order. A new migration is added here and nowhere else. */
-export const MIGRATIONS = [Foundation1764000000000];
+export const MIGRATIONS = [Foundation1764000000000, Auth1764100000000];

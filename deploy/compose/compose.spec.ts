@@ -1,0 +1,224 @@
+/**
+ * No Docker engine runs here, so this test reads the Dockerfile and deploy/compose/docker-compose.yml the way Docker
+ * would and runs each service's env class over the environment its container would get (image ENV, then the compose
+ * `environment`, with `/run/secrets/<name>` mapped back to the secret files on the host), as CLARION_ENV=production.
+ */
+import { describeEnv } from '@clarion/config';
+import { SERVICE_NAMES } from '@clarion/contracts';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { SERVICE_ENV_CLASSES } from '../../tools/config-doc/env-readers';
+import { MigrateEnv } from '../../tools/migrate/migrate.env';
+import {
+  COMPOSE_DIR,
+  composeEnvironment,
+  composeSecretFiles,
+  configProblems,
+  dockerContextIncludes,
+  imageEnv,
+  loadCompose,
+  readDockerfile,
+  repoPath,
+  stageInstructions,
+  type ComposeFile,
+} from '../support/deploy-files';
+
+const { globalArgs, stages } = readDockerfile();
+
+/** What the container of a compose service sees, with secret paths rewritten to the host files behind them. */
+function containerEnv(compose: ComposeFile, name: string, app = name): Record<string, string> {
+  const env = { ...imageEnv(stages, app), ...composeEnvironment(compose.services[name]) };
+  const secrets = composeSecretFiles(compose, name);
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.endsWith('_FILE')) continue;
+    const file = secrets.get(value);
+    if (!file) throw new Error(`${name}: ${key}=${value} is not a secret the service mounts`);
+    env[key] = file;
+  }
+  return env;
+}
+
+function readSecret(compose: ComposeFile, name: string): string {
+  return readFileSync(resolve(COMPOSE_DIR, compose.secrets[name].file), 'utf8').replace(/\n$/, '');
+}
+
+describe('docker-compose.yml', () => {
+  const compose = loadCompose();
+
+  it.each(SERVICE_NAMES)('builds %s from the root Dockerfile with APP set to its name', (name) => {
+    const service = compose.services[name];
+    expect(service).toBeDefined();
+    expect(resolve(COMPOSE_DIR, service.build?.context ?? '')).toBe(repoPath());
+    expect(service.build?.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+    expect(service.build?.args).toEqual({ APP: name });
+    expect(service.image).toMatch(new RegExp(`/${name}:`));
+  });
+
+  it.each(SERVICE_NAMES)('gives %s an environment its env class accepts in production, secrets only as files', (name) => {
+    const env = containerEnv(compose, name);
+    expect(env['CLARION_ENV']).toBe('production');
+    expect(configProblems(SERVICE_ENV_CLASSES[name], env, name)).toEqual([]);
+    for (const d of describeEnv(SERVICE_ENV_CLASSES[name]).filter((v) => v.secret)) {
+      expect({ variable: d.name, setInPlainText: env[d.name] !== undefined }).toEqual({ variable: d.name, setInPlainText: false });
+    }
+  });
+
+  it('would catch a service whose environment is refused (a check that can fail)', () => {
+    const broken = loadCompose();
+    const gateway = broken.services['gateway'];
+    gateway.environment = { ...composeEnvironment(gateway), CORS_ORIGINS: '*' };
+    delete (gateway.environment as Record<string, string>)['DATABASE_URL_FILE'];
+    expect(configProblems(SERVICE_ENV_CLASSES.gateway, containerEnv(broken, 'gateway'), 'gateway')).toEqual([
+      'DATABASE_URL: must be set in production (the development default is refused)',
+      expect.stringMatching(/^DATABASE_URL: /),
+      "CORS_ORIGINS: '*' is not allowed in production; list the allowed origins",
+    ]);
+  });
+
+  it('runs the migration once, with the migrate image and the schema owner, before any service starts', () => {
+    const migrate = compose.services['migrate'];
+    expect(migrate.build?.args).toEqual({ APP: 'migrate' });
+    expect(migrate.restart).toBe('no');
+    const env = containerEnv(compose, 'migrate');
+    expect(env['CLARION_ENV']).toBe('production');
+    expect(configProblems(MigrateEnv, env, 'migrate')).toEqual([]);
+    expect(new URL(readSecret(compose, 'database_migration_url')).username).toBe('clarion_owner');
+    for (const name of SERVICE_NAMES) {
+      expect(compose.services[name].depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
+    }
+  });
+
+  it('has a health check on every Clarion service (readiness) and on each dependency they wait for', () => {
+    for (const name of SERVICE_NAMES) {
+      expect(compose.services[name].healthcheck?.test).toEqual(['CMD', 'node', '/app/healthcheck.js', '/readyz']);
+    }
+    for (const [name, service] of Object.entries(compose.services)) {
+      const deps = Array.isArray(service.depends_on) ? {} : (service.depends_on ?? {});
+      for (const [dep, { condition }] of Object.entries(deps)) {
+        expect(compose.services[dep]).toBeDefined();
+        if (condition === 'service_healthy') {
+          expect({ service: name, dependsOn: dep, healthcheck: compose.services[dep].healthcheck !== undefined }).toEqual({
+            service: name,
+            dependsOn: dep,
+            healthcheck: true,
+          });
+        }
+      }
+    }
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'nats', 'redis', 'jaeger', 'prometheus', 'grafana']));
+  });
+
+  it('publishes the gateway HTTP port and the ingest flow ports', () => {
+    expect(compose.services['gateway'].ports).toEqual([`3000:${new SERVICE_ENV_CLASSES.gateway().HTTP_PORT}`]);
+    expect(compose.services['ingest'].ports).toEqual(['2055:2055/udp', '4739:4739/udp']);
+  });
+
+  it('keeps the placeholder secrets consistent: URL passwords equal the role passwords', () => {
+    const app = new URL(readSecret(compose, 'database_url'));
+    const owner = new URL(readSecret(compose, 'database_migration_url'));
+    const redis = new URL(readSecret(compose, 'redis_url'));
+    expect([app.username, app.password, app.host, app.pathname]).toEqual(['clarion_app', readSecret(compose, 'clarion_app_password'), 'postgres:5432', '/clarion']);
+    expect([owner.username, owner.password, owner.host, owner.pathname]).toEqual(['clarion_owner', readSecret(compose, 'clarion_owner_password'), 'postgres:5432', '/clarion']);
+    expect([redis.password, redis.host]).toEqual([readSecret(compose, 'redis_password'), 'redis:6379']);
+    for (const name of Object.keys(compose.secrets)) expect(readSecret(compose, name)).toMatch(/dev-only/);
+  });
+
+  it('also accepts the secrets generate-secrets.sh writes, through CLARION_SECRETS_DIR', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clarion-secrets-'));
+    try {
+      execFileSync('bash', [join(COMPOSE_DIR, 'generate-secrets.sh'), '--force', dir], { stdio: 'pipe' });
+      const generated = loadCompose({ CLARION_SECRETS_DIR: dir });
+      for (const name of Object.keys(generated.secrets)) expect(existsSync(resolve(COMPOSE_DIR, generated.secrets[name].file))).toBe(true);
+      for (const name of SERVICE_NAMES) expect(configProblems(SERVICE_ENV_CLASSES[name], containerEnv(generated, name), name)).toEqual([]);
+      expect(configProblems(MigrateEnv, containerEnv(generated, 'migrate'), 'migrate')).toEqual([]);
+      expect(new URL(readSecret(generated, 'database_url')).password).toBe(readSecret(generated, 'clarion_app_password'));
+      expect(readSecret(generated, 'clarion_app_password')).toMatch(/^[0-9a-f]{48}$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mounts tools/infra/db-setup.sh and the init script that runs it into PostgreSQL', () => {
+    const volumes = (compose.services['postgres'].volumes ?? []).map(String);
+    expect(volumes).toContain('../../tools/infra/db-setup.sh:/opt/clarion/db-setup.sh:ro');
+    expect(volumes).toContain('./postgres/init-clarion.sh:/docker-entrypoint-initdb.d/10-clarion.sh:ro');
+    expect(readFileSync(join(COMPOSE_DIR, 'postgres', 'init-clarion.sh'), 'utf8')).toContain('bash /opt/clarion/db-setup.sh clarion');
+    for (const v of [...volumes, ...(compose.services['prometheus'].volumes ?? []).map(String), ...(compose.services['grafana'].volumes ?? []).map(String)]) {
+      const source = v.split(':')[0];
+      if (source.startsWith('.')) expect({ volume: v, exists: existsSync(resolve(COMPOSE_DIR, source)) }).toEqual({ volume: v, exists: true });
+    }
+  });
+});
+
+describe('deploy/prometheus/prometheus.yml', () => {
+  const compose = loadCompose();
+  const config = parse(readFileSync(repoPath('deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+    rule_files: string[];
+    scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels?: Record<string, string> }> }>;
+  };
+
+  it.each(SERVICE_NAMES)("scrapes %s on the ops port its configuration resolves to, labelled with the service", (name) => {
+    const opsPort = (new SERVICE_ENV_CLASSES[name]() as { OPS_PORT: number }).OPS_PORT;
+    const effective = Number(containerEnv(compose, name)['OPS_PORT'] ?? opsPort);
+    const clarion = config.scrape_configs.find((c) => c.job_name === 'clarion');
+    expect(clarion?.static_configs).toContainEqual({ targets: [`${name}:${effective}`], labels: { service: name } });
+  });
+
+  it('is the file compose mounts, with its alert rules next to it', () => {
+    expect(compose.services['prometheus'].volumes).toContain('../prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    for (const file of config.rule_files) expect(existsSync(repoPath('deploy', 'prometheus', file))).toBe(true);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerignore = readFileSync(repoPath('.dockerignore'), 'utf8');
+
+  it.each(SERVICE_NAMES)('has a stage for %s: its ops port, its command, and the ports it listens on', (name) => {
+    const defaults = new SERVICE_ENV_CLASSES[name]() as { OPS_PORT: number; HTTP_PORT?: number };
+    expect(imageEnv(stages, name)['OPS_PORT']).toBe(String(defaults.OPS_PORT));
+    const expose = stageInstructions(stages, `app-${name}`, 'EXPOSE').join(' ').split(/\s+/);
+    expect(expose).toContain(`${defaults.OPS_PORT}/tcp`);
+    if (name === 'gateway') expect(expose).toContain(`${defaults.HTTP_PORT}/tcp`);
+    if (name === 'ingest') expect(expose).toEqual(expect.arrayContaining(['2055/udp', '4739/udp']));
+    const cmd = stageInstructions(stages, `app-${name}`, 'CMD').at(-1);
+    expect(JSON.parse(cmd ?? 'null')).toEqual(['node', `dist/apps/${name}/src/main.js`]);
+    expect(existsSync(repoPath('apps', name, 'src', 'main.ts'))).toBe(true);
+  });
+
+  it('has a migrate stage that runs the migration tool and serves no health check', () => {
+    expect(JSON.parse(stageInstructions(stages, 'app-migrate', 'CMD').at(-1) ?? 'null')).toEqual(['node', 'dist/tools/migrate/migrate.js']);
+    expect(stageInstructions(stages, 'app-migrate', 'HEALTHCHECK').at(-1)).toBe('NONE');
+    expect(existsSync(repoPath('tools', 'migrate', 'migrate.ts'))).toBe(true);
+  });
+
+  it('builds the stage named by APP, on a Node LTS slim image, as a non-root user with production settings', () => {
+    expect(stages.at(-1)?.from).toBe('app-${APP}');
+    expect(globalArgs['APP']).toBe('gateway');
+    expect(globalArgs['NODE_IMAGE']).toMatch(/^node:(22|24|26)-\w+-slim$/);
+    const runtimeEnv = imageEnv(stages, 'auth');
+    expect([runtimeEnv['NODE_ENV'], runtimeEnv['CLARION_ENV']]).toEqual(['production', 'production']);
+    const user = stageInstructions(stages, 'runtime', 'USER').at(-1) ?? 'root';
+    expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
+    expect(stageInstructions(stages, 'runtime', 'ENTRYPOINT').at(-1)).toBe('["/usr/bin/tini", "--"]');
+    expect(stageInstructions(stages, 'runtime', 'HEALTHCHECK').at(-1)).toMatch(/CMD \["node", "\/app\/healthcheck.js", "\/healthz"\]$/);
+    expect(stageInstructions(stages, 'prod-deps', 'RUN').join(' ')).toContain('npm ci --omit=dev');
+  });
+
+  it('sends the builder what the COPY instructions need, and no local installs, builds or secrets', () => {
+    const sources = stages
+      .flatMap((s) => s.instructions)
+      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    expect(sources).toEqual(expect.arrayContaining(['package-lock.json', 'apps', 'deploy/docker/healthcheck.js']));
+    for (const source of sources) {
+      expect({ source, exists: existsSync(repoPath(source)), included: dockerContextIncludes(dockerignore, source) }).toEqual({ source, exists: true, included: true });
+    }
+    for (const path of ['node_modules/yaml/package.json', 'dist/apps/gateway/src/main.js', '.git/HEAD', 'deploy/compose/secrets/database_url.txt', 'apps/gateway/src/gateway.env.spec.ts', '.env']) {
+      expect({ path, included: dockerContextIncludes(dockerignore, path) }).toEqual({ path, included: false });
+    }
+    expect(dockerContextIncludes(dockerignore, 'libs/config/src/lib/validate-env.ts')).toBe(true);
+  });
+});

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Writes a fresh, consistent set of the secret files docker-compose.yml reads (random passwords, and the connection
+# URLs that embed them) into DIR, which should live outside the repository:
+#   deploy/compose/generate-secrets.sh /etc/clarion/secrets
+#   CLARION_SECRETS_DIR=/etc/clarion/secrets docker compose -f deploy/compose/docker-compose.yml up -d --build --wait
+# Passwords are hex, so they never need URL-encoding. Existing files are not overwritten unless --force is given:
+# PostgreSQL keeps the passwords it was initialised with, so changing them means changing the roles too.
+set -euo pipefail
+usage() { echo "usage: $0 [--force] DIR" >&2; exit 2; }
+force=0
+[ "${1:-}" = "--force" ] && { force=1; shift; }
+[ $# -eq 1 ] || usage
+dir="$1"
+
+random() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+
+mkdir -p "$dir"
+if [ "$force" -eq 0 ] && ls "$dir"/*.txt >/dev/null 2>&1; then
+  echo "$dir already holds secrets; use --force to replace them (and then the database roles' passwords)" >&2
+  exit 1
+fi
+umask 022 # the services run as uid 1000 and PostgreSQL's init as uid 999: the files must be readable by them
+postgres_pw="$(random)" owner_pw="$(random)" app_pw="$(random)" redis_pw="$(random)" grafana_pw="$(random)"
+write() { printf '%s\n' "$2" > "$dir/$1.txt"; }
+write postgres_password "$postgres_pw"
+write clarion_owner_password "$owner_pw"
+write clarion_app_password "$app_pw"
+write database_migration_url "postgres://clarion_owner:${owner_pw}@postgres:5432/clarion"
+write database_url "postgres://clarion_app:${app_pw}@postgres:5432/clarion"
+write redis_password "$redis_pw"
+write redis_url "redis://:${redis_pw}@redis:6379"
+write grafana_admin_password "$grafana_pw"
+echo "wrote 8 secret files to $dir"
