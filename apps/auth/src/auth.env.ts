@@ -1,6 +1,95 @@
-import { BaseServiceEnv } from '@clarion/config';
+import { BaseServiceEnv, EnvVar, ToInt } from '@clarion/config';
+import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 
 /** Configuration of the auth service (tenants, users, sessions, tokens, API keys and the audit log). */
 export class AuthEnv extends BaseServiceEnv {
   override OPS_PORT = 9401;
+
+  @EnvVar({
+    type: 'string (>= 32 characters; base64 of 32 random bytes recommended)',
+    secret: true,
+    devDefault: 'development-only-master-key-never-use-in-production',
+    description: 'Master key that encrypts the token signing keys stored in PostgreSQL. Give it as AUTH_MASTER_KEY_FILE.',
+  })
+  @IsString()
+  @MinLength(32)
+  AUTH_MASTER_KEY!: string;
+
+  @EnvVar({ type: 'string', description: 'Issuer (`iss`) of access tokens; verifiers require it.' })
+  @IsString()
+  AUTH_ISSUER = 'clarion';
+
+  @EnvVar({ type: 'string', description: 'Audience (`aud`) of access tokens; verifiers require it.' })
+  @IsString()
+  AUTH_AUDIENCE = 'clarion-api';
+
+  @EnvVar({ type: 'integer (seconds)', description: 'Lifetime of an access token.' })
+  @ToInt()
+  @IsInt()
+  @Min(60)
+  @Max(3600)
+  ACCESS_TOKEN_TTL_S = 900;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'A session not refreshed for this long ends (idle timeout).' })
+  @ToInt()
+  @IsInt()
+  @Min(300)
+  SESSION_IDLE_TTL_S = 12 * 3600;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'A session ends this long after login, however active (absolute timeout).' })
+  @ToInt()
+  @IsInt()
+  @Min(3600)
+  SESSION_ABSOLUTE_TTL_S = 7 * 24 * 3600;
+
+  @EnvVar({ type: 'integer (KiB)', description: 'argon2id memory cost per password hash (about 50-100 ms per hash on the reference machine).' })
+  @ToInt()
+  @IsInt()
+  @Min(8192)
+  ARGON2_MEMORY_KIB = 19456;
+
+  @EnvVar({ type: 'integer', description: 'argon2id iterations per password hash.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  ARGON2_TIME_COST = 2;
+
+  @EnvVar({ type: 'integer', description: 'argon2id lanes per password hash.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(8)
+  ARGON2_PARALLELISM = 1;
+
+  @EnvVar({ type: 'integer', description: 'Failed logins for one account within LOGIN_FAILURE_WINDOW_S before it is locked.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES = 5;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'Window in which failed logins of one account are counted.' })
+  @ToInt()
+  @IsInt()
+  @Min(60)
+  LOGIN_FAILURE_WINDOW_S = 900;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'First lockout duration; each further failure doubles it (capped at one hour).' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_BASE_S = 30;
+
+  @EnvVar({ type: 'integer', description: 'Login attempts accepted per source address per minute (all accounts together).' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  LOGIN_IP_LIMIT_PER_MIN = 30;
+
+  @EnvVar({
+    type: 'file path',
+    description: 'One-time bootstrap: a JSON file {tenant, email, displayName, password} creating the first admin when no user exists; delete it afterwards.',
+  })
+  @IsOptional()
+  @IsString()
+  AUTH_BOOTSTRAP_FILE?: string;
 }

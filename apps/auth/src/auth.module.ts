@@ -1,8 +1,34 @@
 import { Module } from '@nestjs/common';
+import { ApiKeyService } from './api-keys/api-key.service';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
+import { BootstrapAdmin } from './users/bootstrap-admin';
+import { KeyRingService } from './keys/key-ring.service';
+import { KeysController } from './keys/keys.controller';
+import { PasswordHasherService } from './passwords/password-hasher.service';
+import { SessionService } from './sessions/session.service';
+import { SessionsController } from './sessions/sessions.controller';
 import { SystemController } from './system/system.controller';
+import { LoginThrottleService } from './throttle/login-throttle.service';
+import { TokenService } from './tokens/token.service';
+import { UserService } from './users/user.service';
+import { UsersController } from './users/users.controller';
 
 /** The auth service: tenants, users, sessions, tokens, API keys and the audit log. */
 @Module({
-  controllers: [SystemController],
+  controllers: [SystemController, SessionsController, UsersController, ApiKeysController, KeysController, AuditController],
+  providers: [
+    ApiKeyService,
+    AuditService,
+    BootstrapAdmin,
+    KeyRingService,
+    LoginThrottleService,
+    PasswordHasherService,
+    SessionService,
+    TokenService,
+    UserService,
+  ],
+  exports: [ApiKeyService, AuditService, KeyRingService, UserService, PasswordHasherService],
 })
 export class AuthModule {}

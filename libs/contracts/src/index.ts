@@ -10,3 +10,4 @@ export * from './lib/system-status.dto';
 export * from './lib/auth/access-token';
 export * from './lib/auth/auth.dto';
 export * from './lib/auth/permissions';
+export * from './lib/auth/access-token.verifier';

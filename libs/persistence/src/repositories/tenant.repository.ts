@@ -9,6 +9,10 @@ export class TenantRepository {
     return this.manager.getRepository(TenantEntity).save({ slug, name });
   }
 
+  findById(id: string): Promise<TenantEntity | null> {
+    return this.manager.getRepository(TenantEntity).findOne({ where: { id } });
+  }
+
   findBySlug(slug: string): Promise<TenantEntity | null> {
     return this.manager.getRepository(TenantEntity).findOne({ where: { slug } });
   }

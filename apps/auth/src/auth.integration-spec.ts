@@ -1,0 +1,326 @@
+import { AccessTokenVerifier, DomainException, ErrorCode, permissionsOfRoles, type ActorDto } from '@clarion/contracts';
+import { validateEnv } from '@clarion/config';
+import { Database, RedisClient } from '@clarion/persistence';
+import { TestInfra, testLogger } from '@clarion/testing';
+import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
+import { createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { ApiKeyService } from './api-keys/api-key.service';
+import { AuditService } from './audit/audit.service';
+import { AuthEnv } from './auth.env';
+import { KeyRingService } from './keys/key-ring.service';
+import { PasswordHasherService } from './passwords/password-hasher.service';
+import { SessionService } from './sessions/session.service';
+import { LoginThrottleService } from './throttle/login-throttle.service';
+import { TokenService } from './tokens/token.service';
+import { UserService } from './users/user.service';
+
+const STRONG = 'violet-Harbor-quantum-57-lantern';
+
+/** The auth service's logic against the real PostgreSQL (as clarion_app, RLS on) and the real Redis. */
+describe('auth service (real PostgreSQL and Redis)', () => {
+  const logger = testLogger();
+  const env = validateEnv(
+    AuthEnv,
+    { CLARION_ENV: 'test', DATABASE_URL: TestInfra.appUrl, REDIS_URL: TestInfra.redisUrl, ARGON2_MEMORY_KIB: '8192', LOGIN_LOCKOUT_BASE_S: '1', LOGIN_IP_LIMIT_PER_MIN: '1000' },
+    'auth-test',
+  );
+  const db = new Database({ url: TestInfra.appUrl, poolSize: 4, statementTimeoutMs: 10_000, applicationName: 'auth-test' }, logger);
+  const redis = new RedisClient(TestInfra.redisUrl, 'auth-test', logger);
+  const hasher = new PasswordHasherService(env);
+  const audit = new AuditService(db);
+  const keys = new KeyRingService(db, env, logger);
+  const tokens = new TokenService(keys, env);
+  const throttle = new LoginThrottleService(redis, env);
+  const sessions = new SessionService(db, env, hasher, tokens, throttle, audit, logger);
+  const users = new UserService(db, hasher, audit);
+  const apiKeys = new ApiKeyService(db, audit);
+  const verifier = new AccessTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, fetchJwks: async () => ({ keys: await keys.jwks() }) as JSONWebKeySet, minRefreshIntervalMs: 0 });
+  const run = randomUUID().slice(0, 8);
+  const tenant = `acme-${run}`;
+  const otherTenant = `globex-${run}`;
+  let adminId = '';
+  let tenantId = '';
+
+  const login = (email: string, password: string, sourceIp = '192.0.2.1') => sessions.login({ tenant, email, password, sourceIp, userAgent: 'jest' });
+  const adminActor = (): ActorDto => ({ kind: 'user', tenantId, id: adminId, permissions: permissionsOfRoles(['admin']) });
+
+  beforeAll(async () => {
+    await db.start();
+    redis.start();
+    await keys.ensureActiveKey();
+    const admin = await users.createAdmin({ tenantSlug: tenant, email: 'Ada@Acme.example', displayName: 'Ada Admin', password: STRONG, roles: ['admin'] });
+    adminId = admin.id;
+    tenantId = admin.tenantId;
+    await users.createAdmin({ tenantSlug: otherTenant, email: 'gus@globex.example', displayName: 'Gus', password: STRONG, roles: ['admin'] });
+  });
+
+  afterAll(async () => {
+    await redis.close();
+    await db.close();
+  });
+
+  describe('password policy', () => {
+    it.each([
+      ['too short', 'Sh0rt!pass'],
+      ['a common password', 'password1234'],
+      ['made of the user name and email', 'adaadminacme'],
+    ])('refuses %s', async (_why, password) => {
+      const attempt = users.create({
+        actor: adminActor(),
+        email: `weak-${randomUUID().slice(0, 6)}@acme.example`,
+        displayName: 'Ada Admin',
+        roles: ['viewer'],
+        password,
+      });
+      await expect(attempt).rejects.toMatchObject({ code: ErrorCode.ValidationFailed });
+    });
+
+    it('accepts a long unpredictable passphrase and forces a change at first login after an admin sets it', async () => {
+      const created = await users.create({ actor: adminActor(), email: 'vic@acme.example', displayName: 'Vic Viewer', roles: ['viewer'], password: STRONG });
+      expect(created.mustChangePassword).toBe(true);
+      const pair = await login('vic@acme.example', STRONG);
+      expect(pair.mustChangePassword).toBe(true);
+    });
+  });
+
+  describe('login and tokens', () => {
+    it('returns a verifiable EdDSA access token with tenant, roles and session', async () => {
+      const pair = await login('ADA@acme.example', STRONG);
+      const claims = await verifier.verify(pair.accessToken);
+      expect(claims).toMatchObject({ sub: adminId, tid: tenantId, roles: ['admin'], sid: pair.sessionId, iss: 'clarion', aud: 'clarion-api' });
+      expect(claims.exp - claims.iat).toBe(env.ACCESS_TOKEN_TTL_S);
+      expect(pair.refreshToken).toMatch(/^rt_/);
+    });
+
+    it('answers an unknown user, an unknown tenant and a wrong password alike, with similar timing', async () => {
+      const timed = async (fn: () => Promise<unknown>) => {
+        const started = performance.now();
+        const err = (await fn().catch((e: unknown) => e)) as DomainException;
+        return { err, ms: performance.now() - started };
+      };
+      const unknownUser = await timed(() => login('nobody@acme.example', STRONG, '192.0.2.50'));
+      const wrongPassword = await timed(() => login('vic@acme.example', `${STRONG}x`, '192.0.2.51'));
+      const unknownTenant = await timed(() => sessions.login({ tenant: `nope-${run}`, email: 'ada@acme.example', password: STRONG }));
+      for (const r of [unknownUser, wrongPassword, unknownTenant]) {
+        expect(r.err).toBeInstanceOf(DomainException);
+        expect(r.err.code).toBe(ErrorCode.Unauthenticated);
+        expect(r.err.message).toBe(wrongPassword.err.message);
+      }
+      // All three pay for one argon2 verification; none is an order of magnitude faster.
+      const slowest = Math.max(unknownUser.ms, wrongPassword.ms, unknownTenant.ms);
+      expect(Math.min(unknownUser.ms, wrongPassword.ms, unknownTenant.ms)).toBeGreaterThan(slowest / 4);
+    });
+  });
+
+  describe('refresh tokens', () => {
+    it('rotates on every use and revokes the whole session when a used token is presented again', async () => {
+      const first = await login('ada@acme.example', STRONG);
+      const second = await sessions.refresh({ refreshToken: first.refreshToken });
+      expect(second.refreshToken).not.toBe(first.refreshToken);
+      expect(second.sessionId).toBe(first.sessionId);
+      const third = await sessions.refresh({ refreshToken: second.refreshToken });
+      // The stolen first token comes back:
+      await expect(sessions.refresh({ refreshToken: first.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      // ...and the legitimate holder's newest token no longer works either.
+      await expect(sessions.refresh({ refreshToken: third.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      const events = await audit.query({ actor: adminActor(), action: 'auth.refresh_reuse' });
+      expect(events.items.some((e) => e.target === first.sessionId && e.outcome === 'denied')).toBe(true);
+    });
+
+    it('refuses a made-up refresh token', async () => {
+      await expect(sessions.refresh({ refreshToken: `rt_${Buffer.alloc(48, 7).toString('base64url')}` })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+
+    it('lists sessions, revokes one, then all, and logout ends a session', async () => {
+      const a = await login('ada@acme.example', STRONG);
+      const b = await login('ada@acme.example', STRONG);
+      const actor = { ...adminActor(), sessionId: a.sessionId };
+      const listed = await sessions.list(actor);
+      expect(listed.map((s) => s.id)).toEqual(expect.arrayContaining([a.sessionId, b.sessionId]));
+      expect(listed.find((s) => s.id === a.sessionId)?.current).toBe(true);
+      await sessions.revoke(actor, b.sessionId);
+      await expect(sessions.refresh({ refreshToken: b.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      const c = await login('ada@acme.example', STRONG);
+      expect(await sessions.logout(c.refreshToken)).toEqual({ revoked: true });
+      await expect(sessions.refresh({ refreshToken: c.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      const { revoked } = await sessions.revoke(actor);
+      expect(revoked).toBeGreaterThanOrEqual(1);
+      await expect(sessions.refresh({ refreshToken: a.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+  });
+
+  describe('brute force', () => {
+    it('locks an account after 5 failures in the window, refuses even the right password, then releases it', async () => {
+      await users.create({ actor: adminActor(), email: 'bob@acme.example', displayName: 'Bob', roles: ['viewer'], password: STRONG });
+      for (let i = 0; i < 5; i++) await expect(login('bob@acme.example', 'wrong-password-123')).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      await expect(login('bob@acme.example', STRONG)).rejects.toMatchObject({ code: ErrorCode.RateLimited });
+      const lockouts = await audit.query({ actor: adminActor(), action: 'auth.lockout' });
+      expect(lockouts.items.some((e) => e.target === 'bob@acme.example')).toBe(true);
+      await new Promise((r) => setTimeout(r, 1200)); // LOGIN_LOCKOUT_BASE_S = 1 in this test
+      await expect(login('bob@acme.example', STRONG)).resolves.toMatchObject({ tokenType: 'Bearer' });
+    });
+
+    it('throttles one source address across accounts', async () => {
+      const strict = new LoginThrottleService(redis, { ...env, LOGIN_IP_LIMIT_PER_MIN: 3 } as AuthEnv);
+      const ip = `198.51.100.${Math.floor(Math.random() * 200)}`;
+      for (let i = 0; i < 3; i++) await strict.assertAllowed(tenantId, `u${i}@acme.example`, ip);
+      await expect(strict.assertAllowed(tenantId, 'u9@acme.example', ip)).rejects.toMatchObject({ code: ErrorCode.RateLimited });
+    });
+  });
+
+  describe('API keys', () => {
+    it('creates a key shown once, verifies it, and refuses it after revocation', async () => {
+      const created = await apiKeys.create({ actor: adminActor(), name: 'ci', scopes: ['clusters:read', 'flows:read'] });
+      expect(created.key).toMatch(/^clr_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
+      expect(await apiKeys.verify(created.key)).toMatchObject({ apiKeyId: created.id, tenantId, permissions: ['clusters:read', 'flows:read'] });
+      const tampered = `${created.key.slice(0, -2)}${created.key.endsWith('AA') ? 'BB' : 'AA'}`;
+      await expect(apiKeys.verify(tampered)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      await apiKeys.revoke(adminActor(), created.id);
+      await expect(apiKeys.verify(created.key)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+
+    it('cannot exceed its creator: a viewer-level creator cannot mint a write scope', async () => {
+      const analystLike: ActorDto = { ...adminActor(), permissions: [...permissionsOfRoles(['viewer']), 'apikeys:manage'] };
+      await expect(apiKeys.create({ actor: analystLike, name: 'too-much', scopes: ['clusters:write'] })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    });
+
+    it('refuses an expired key', async () => {
+      const created = await apiKeys.create({ actor: adminActor(), name: 'short', scopes: ['flows:read'], expiresAt: new Date(Date.now() + 1500).toISOString() });
+      await new Promise((r) => setTimeout(r, 1600));
+      await expect(apiKeys.verify(created.key)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+  });
+
+  describe('signing keys and forged tokens', () => {
+    it('keeps tokens signed before a rotation valid, and signs new ones with the new key', async () => {
+      const before = await login('ada@acme.example', STRONG);
+      const newKid = await keys.rotate();
+      const after = await login('ada@acme.example', STRONG);
+      const header = (t: string) => JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()) as { kid: string };
+      expect(header(after.accessToken).kid).toBe(newKid);
+      expect(header(before.accessToken).kid).not.toBe(newKid);
+      await expect(verifier.verify(before.accessToken)).resolves.toMatchObject({ sub: adminId });
+      await expect(verifier.verify(after.accessToken)).resolves.toMatchObject({ sub: adminId });
+    });
+
+    const forge = async (mutate: (jwt: SignJWT) => SignJWT, opts: { key?: 'own' | 'real'; kid?: string } = {}) => {
+      const real = await keys.activeKey();
+      const base = new SignJWT({ tid: tenantId, roles: ['admin'], sid: randomUUID() })
+        .setProtectedHeader({ alg: 'EdDSA', kid: opts.kid ?? real.kid, typ: 'at+jwt' })
+        .setIssuer(env.AUTH_ISSUER)
+        .setAudience(env.AUTH_AUDIENCE)
+        .setSubject(adminId)
+        .setIssuedAt()
+        .setJti(randomUUID())
+        .setExpirationTime('10m');
+      const key = opts.key === 'own' ? (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey : real.privateKey;
+      return mutate(base).sign(key);
+    };
+
+    it('accepts a correctly signed token (control)', async () => {
+      await expect(verifier.verify(await forge((j) => j))).resolves.toMatchObject({ tid: tenantId });
+    });
+
+    it('refuses alg none', async () => {
+      const real = await keys.activeKey();
+      const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const token = `${b64({ alg: 'none', kid: real.kid, typ: 'at+jwt' })}.${b64({ sub: adminId, tid: tenantId, roles: ['admin'], sid: randomUUID(), iss: env.AUTH_ISSUER, aud: env.AUTH_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600, iat: Math.floor(Date.now() / 1000), jti: 'x' })}.`;
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+
+    it('refuses HS256 signed with the public key as the secret', async () => {
+      const jwk = (await keys.jwks())[0]!;
+      const publicPem = createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+      const token = await new SignJWT({ tid: tenantId, roles: ['admin'], sid: randomUUID() })
+        .setProtectedHeader({ alg: 'HS256', kid: jwk.kid, typ: 'at+jwt' })
+        .setIssuer(env.AUTH_ISSUER)
+        .setAudience(env.AUTH_AUDIENCE)
+        .setSubject(adminId)
+        .setIssuedAt()
+        .setJti(randomUUID())
+        .setExpirationTime('10m')
+        .sign(createSecretKey(Buffer.from(String(publicPem))));
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+
+    it('refuses a token signed by another key under a real kid', async () => {
+      await expect(verifier.verify(await forge((j) => j, { key: 'own' }))).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+
+    it('refuses a token whose kid is unknown', async () => {
+      const { publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+      expect(await exportJWK(publicKey)).toBeDefined();
+      await expect(verifier.verify(await forge((j) => j, { key: 'own', kid: randomUUID() }))).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+
+    it('refuses an expired token', async () => {
+      const token = await forge((j) => j.setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60));
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated, message: 'the token has expired' });
+    });
+
+    it('refuses a token for another audience', async () => {
+      await expect(verifier.verify(await forge((j) => j.setAudience('someone-else')))).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+
+    it("refuses a token presented for another tenant's resources", async () => {
+      const pair = await login('ada@acme.example', STRONG);
+      await expect(verifier.verify(pair.accessToken, randomUUID())).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+  });
+
+  describe('audit log', () => {
+    const superuser = () => new Client({ connectionString: TestInfra.superuserUrl });
+
+    it('records authentication events with actor, outcome, address and user agent', async () => {
+      await login('ada@acme.example', STRONG, '203.0.113.9');
+      const page = await audit.query({ actor: adminActor(), action: 'auth.login', outcome: 'success', limit: 1 });
+      expect(page.items[0]).toMatchObject({ actorType: 'user', actorId: adminId, target: 'ada@acme.example', sourceIp: '203.0.113.9', userAgent: 'jest' });
+    });
+
+    it('pages newest first with a cursor', async () => {
+      const first = await audit.query({ actor: adminActor(), limit: 2 });
+      const second = await audit.query({ actor: adminActor(), limit: 2, cursor: first.nextCursor ?? undefined });
+      expect(first.items).toHaveLength(2);
+      expect(second.items[0]!.seq).toBeLessThan(first.items[1]!.seq);
+    });
+
+    it('cannot be changed or deleted by the application role', async () => {
+      await expect(db.withTenant(tenantId, (m) => m.query(`UPDATE audit_events SET action = 'x' WHERE seq = 1`))).rejects.toThrow(/permission denied|append-only/);
+      await expect(db.withTenant(tenantId, (m) => m.query(`DELETE FROM audit_events WHERE seq = 1`))).rejects.toThrow(/permission denied|append-only/);
+    });
+
+    it('is refused by the trigger even for the table owner', async () => {
+      const owner = new Client({ connectionString: TestInfra.ownerUrl });
+      await owner.connect();
+      try {
+        await owner.query(`SELECT set_config('app.tenant_id', $1, false)`, [tenantId]);
+        await expect(owner.query(`UPDATE audit_events SET action = 'x' WHERE tenant_id = $1 AND seq = 1`, [tenantId])).rejects.toThrow(/append-only/);
+      } finally {
+        await owner.end();
+      }
+    });
+
+    it('verifies intact, then detects one changed row and one deleted row', async () => {
+      expect(await audit.verify(tenantId)).toMatchObject({ ok: true });
+      const su = superuser();
+      await su.connect();
+      try {
+        await su.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update');
+        await su.query(`UPDATE audit_events SET action = 'tampered' WHERE tenant_id = $1 AND seq = 2`, [tenantId]);
+        const changed = await audit.verify(tenantId);
+        expect(changed).toMatchObject({ ok: false, brokenAt: 2 });
+        expect(changed.reason).toMatch(/changed/);
+        const other = (await su.query(`SELECT id FROM tenants WHERE slug = $1`, [otherTenant])).rows[0].id as string;
+        await login('gus@globex.example', STRONG).catch(() => undefined);
+        await sessions.login({ tenant: otherTenant, email: 'gus@globex.example', password: STRONG });
+        await su.query(`DELETE FROM audit_events WHERE tenant_id = $1 AND seq = 2`, [other]);
+        const deleted = await audit.verify(other);
+        expect(deleted).toMatchObject({ ok: false, brokenAt: 2 });
+      } finally {
+        await su.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');
+        await su.end();
+      }
+    });
+  });
+});

@@ -1,0 +1,89 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { ACCESS_TOKEN_ALG, DomainException, ErrorCode } from '@clarion/contracts';
+import { Database, SigningKeyRepository, type SigningKeyRow } from '@clarion/persistence';
+import { ROOT_LOGGER } from '@clarion/platform';
+import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JWK, type KeyLike } from 'jose';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AuthEnv } from '../auth.env';
+import { MasterKey } from './master-key';
+
+export interface ActiveSigningKey {
+  kid: string;
+  privateKey: KeyLike;
+}
+
+/** How long the active key is re-read from PostgreSQL, so a rotation by another instance or the CLI is picked up. */
+const ACTIVE_KEY_TTL_MS = 30_000;
+
+/**
+ * Token signing keys: Ed25519 (EdDSA) key pairs whose private halves are stored encrypted under the master key.
+ * One key is active and signs; retired keys stay in the JWKS until every token they signed has expired.
+ */
+@Injectable()
+export class KeyRingService implements OnApplicationBootstrap {
+  private readonly masterKey: MasterKey;
+  private active?: { key: ActiveSigningKey; loadedAt: number };
+
+  constructor(
+    private readonly db: Database,
+    private readonly env: AuthEnv,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    this.masterKey = new MasterKey(env.AUTH_MASTER_KEY);
+  }
+
+  onApplicationBootstrap(): void {
+    // The first instance to boot on an empty database creates the first key; the others load it.
+    void this.db
+      .start()
+      .then(() => this.ensureActiveKey())
+      .catch((err: unknown) => this.logger.error({ err }, 'could not prepare the signing key'));
+  }
+
+  async ensureActiveKey(): Promise<void> {
+    const existing = await this.db.withoutTenant((m) => new SigningKeyRepository(m).findActive());
+    if (existing) return;
+    const created = await this.newKey();
+    const inserted = await this.db.withoutTenant((m) => new SigningKeyRepository(m).insertFirstActive(created));
+    if (inserted) this.logger.info({ kid: created.kid }, 'created the first token signing key');
+  }
+
+  /** Makes a new key active; the previous one keeps verifying until its tokens expire. Returns the new kid. */
+  async rotate(): Promise<string> {
+    const created = await this.newKey();
+    await this.db.withoutTenant((m) => m.transaction((tx) => new SigningKeyRepository(tx).rotateTo(created)));
+    this.active = undefined;
+    this.logger.info({ kid: created.kid }, 'rotated the token signing key');
+    return created.kid;
+  }
+
+  async activeKey(): Promise<ActiveSigningKey> {
+    if (this.active && Date.now() - this.active.loadedAt < ACTIVE_KEY_TTL_MS) return this.active.key;
+    const row = await this.db.withoutTenant((m) => new SigningKeyRepository(m).findActive());
+    if (!row) throw new DomainException(ErrorCode.ServiceUnavailable, 'no active signing key yet');
+    const key = { kid: row.kid, privateKey: await this.unseal(row) };
+    this.active = { key, loadedAt: Date.now() };
+    return key;
+  }
+
+  /** Public keys that verify tokens: the active key and keys retired less than a token lifetime (plus margin) ago. */
+  async jwks(): Promise<JWK[]> {
+    const retiredAfter = new Date(Date.now() - (this.env.ACCESS_TOKEN_TTL_S + 300) * 1000);
+    const rows = await this.db.withoutTenant((m) => new SigningKeyRepository(m).findVerifiable(retiredAfter));
+    return rows.map((r) => ({ ...(r.publicJwk as unknown as JWK), kid: r.kid, alg: r.alg, use: 'sig' }));
+  }
+
+  private async unseal(row: SigningKeyRow): Promise<KeyLike> {
+    const pem = this.masterKey.decrypt(row.privateKeyEnc, row.kid).toString('utf8');
+    return importPKCS8(pem, ACCESS_TOKEN_ALG);
+  }
+
+  private async newKey(): Promise<{ kid: string; alg: string; publicJwk: Record<string, unknown>; privateKeyEnc: Buffer }> {
+    const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, { crv: 'Ed25519', extractable: true });
+    const kid = randomUUID();
+    const publicJwk = (await exportJWK(publicKey)) as unknown as Record<string, unknown>;
+    const privateKeyEnc = this.masterKey.encrypt(Buffer.from(await exportPKCS8(privateKey), 'utf8'), kid);
+    return { kid, alg: ACCESS_TOKEN_ALG, publicJwk, privateKeyEnc };
+  }
+}

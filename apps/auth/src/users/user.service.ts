@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import {
+  DomainException,
+  ErrorCode,
+  permissionsOfRoles,
+  type ActorDto,
+  type ChangePasswordRequestDto,
+  type CreateUserRequestDto,
+  type Permission,
+  type RoleName,
+  type UserDto,
+} from '@clarion/contracts';
+import { Database, TenantRepository, UserRepository, type UserRow } from '@clarion/persistence';
+import { AuditService } from '../audit/audit.service';
+import { PasswordHasherService } from '../passwords/password-hasher.service';
+import { assertAcceptablePassword } from '../passwords/password-policy';
+
+export function toUserDto(u: UserRow): UserDto {
+  return {
+    id: u.id,
+    tenantId: u.tenantId,
+    email: u.email,
+    displayName: u.displayName,
+    roles: u.roles as RoleName[],
+    status: u.status,
+    mustChangePassword: u.mustChangePassword,
+    lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+
+export function assertPermission(actor: ActorDto, permission: Permission): void {
+  if (!actor.permissions.includes(permission)) throw new DomainException(ErrorCode.Forbidden, `requires the ${permission} permission`);
+}
+
+/** Users of a tenant: creation by admins (and by the CLI/bootstrap), password change, profile. */
+@Injectable()
+export class UserService {
+  constructor(
+    private readonly db: Database,
+    private readonly hasher: PasswordHasherService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(request: CreateUserRequestDto): Promise<UserDto> {
+    const { actor } = request;
+    assertPermission(actor, 'users:manage');
+    // Nobody grants more than they hold: only a superadmin creates superadmins.
+    const granted = permissionsOfRoles(request.roles);
+    if (granted.some((p) => !actor.permissions.includes(p))) {
+      throw new DomainException(ErrorCode.Forbidden, 'cannot grant roles with permissions you do not hold');
+    }
+    const user = await this.createInTenant(actor.tenantId, request, true, { type: actor.kind, id: actor.id });
+    return toUserDto(user);
+  }
+
+  /** Creates a user in a tenant (by slug), creating the tenant when asked: the CLI's `admin create` and bootstrap. */
+  async createAdmin(input: { tenantSlug: string; tenantName?: string; email: string; displayName: string; password: string; roles: RoleName[] }): Promise<UserDto> {
+    const tenant =
+      (await this.db.withoutTenant((m) => new TenantRepository(m).findBySlug(input.tenantSlug))) ??
+      (await this.db.withoutTenant((m) => new TenantRepository(m).insert(input.tenantSlug, input.tenantName ?? input.tenantSlug)));
+    const user = await this.createInTenant(tenant.id, input, false, { type: 'system', id: 'cli' });
+    return toUserDto(user);
+  }
+
+  private async createInTenant(
+    tenantId: string,
+    input: { email: string; displayName: string; password: string; roles: RoleName[] },
+    mustChangePassword: boolean,
+    by: { type: string; id: string },
+  ): Promise<UserRow> {
+    const email = input.email.trim().toLowerCase();
+    assertAcceptablePassword(input.password, [email, input.displayName]);
+    const passwordHash = await this.hasher.hash(input.password);
+    return this.db.withTenant(tenantId, async (m) => {
+      const users = new UserRepository(m);
+      if (await users.findByEmail(email)) throw new DomainException(ErrorCode.Conflict, 'a user with this email already exists');
+      const user = await users.insert({ tenantId, email, displayName: input.displayName, passwordHash, roles: input.roles, mustChangePassword });
+      await this.audit.append(m, {
+        tenantId,
+        actorType: by.type === 'system' ? 'system' : (by.type as 'user' | 'api_key'),
+        actorId: by.id,
+        action: 'user.create',
+        target: user.id,
+        outcome: 'success',
+        details: { email, roles: input.roles },
+      });
+      return user;
+    });
+  }
+
+  async changePassword(request: ChangePasswordRequestDto): Promise<{ changed: true }> {
+    const { actor } = request;
+    if (actor.kind !== 'user') throw new DomainException(ErrorCode.Forbidden, 'only users have passwords');
+    const user = await this.db.withTenant(actor.tenantId, (m) => new UserRepository(m).findById(actor.id));
+    if (!user) throw new DomainException(ErrorCode.NotFound, 'no such user');
+    if (!(await this.hasher.verify(user.passwordHash, request.currentPassword))) {
+      await this.audit.record({ tenantId: actor.tenantId, actorType: 'user', actorId: user.id, action: 'user.password_change', target: user.id, outcome: 'failure', sourceIp: actor.sourceIp, userAgent: actor.userAgent });
+      throw new DomainException(ErrorCode.Unauthenticated, 'the current password is wrong');
+    }
+    if (request.newPassword === request.currentPassword) {
+      throw new DomainException(ErrorCode.ValidationFailed, 'the new password must differ from the current one', [{ field: 'newPassword', message: 'must differ from the current password' }]);
+    }
+    assertAcceptablePassword(request.newPassword, [user.email, user.displayName]);
+    const hash = await this.hasher.hash(request.newPassword);
+    await this.db.withTenant(actor.tenantId, async (m) => {
+      await new UserRepository(m).updatePassword(user.id, hash, false);
+      await this.audit.append(m, { tenantId: actor.tenantId, actorType: 'user', actorId: user.id, action: 'user.password_change', target: user.id, outcome: 'success', sourceIp: actor.sourceIp, userAgent: actor.userAgent });
+    });
+    return { changed: true };
+  }
+
+  async me(actor: ActorDto): Promise<UserDto & { permissions: Permission[] }> {
+    if (actor.kind !== 'user') throw new DomainException(ErrorCode.Forbidden, 'an API key has no user profile');
+    const user = await this.db.withTenant(actor.tenantId, (m) => new UserRepository(m).findById(actor.id));
+    if (!user) throw new DomainException(ErrorCode.NotFound, 'no such user');
+    return { ...toUserDto(user), permissions: permissionsOfRoles(user.roles) };
+  }
+
+  async list(actor: ActorDto): Promise<UserDto[]> {
+    assertPermission(actor, 'users:read');
+    const rows = await this.db.withTenant(actor.tenantId, (m) => new UserRepository(m).listPage(null, 500));
+    return rows.map(toUserDto);
+  }
+}

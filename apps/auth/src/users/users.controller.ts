@@ -1,0 +1,29 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { ActorRequestDto, ChangePasswordRequestDto, CreateUserRequestDto, Subjects, type Permission, type UserDto } from '@clarion/contracts';
+import { UserService } from './user.service';
+
+@Controller()
+export class UsersController {
+  constructor(private readonly users: UserService) {}
+
+  @MessagePattern(Subjects.auth.usersCreate)
+  create(@Payload() request: CreateUserRequestDto): Promise<UserDto> {
+    return this.users.create(request);
+  }
+
+  @MessagePattern(Subjects.auth.usersList)
+  list(@Payload() request: ActorRequestDto): Promise<UserDto[]> {
+    return this.users.list(request.actor);
+  }
+
+  @MessagePattern(Subjects.auth.me)
+  me(@Payload() request: ActorRequestDto): Promise<UserDto & { permissions: Permission[] }> {
+    return this.users.me(request.actor);
+  }
+
+  @MessagePattern(Subjects.auth.passwordChange)
+  changePassword(@Payload() request: ChangePasswordRequestDto): Promise<{ changed: true }> {
+    return this.users.changePassword(request);
+  }
+}
