@@ -91,7 +91,8 @@ export class AuditService {
       traceId: r.traceId,
       details: r.details,
     }));
-    return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.seq) : null };
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? String(last.seq) : null };
   }
 
   /** Recomputes the tenant's whole chain. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { returnedRows } from '../lib/query-result';
+import { returnedRows, singleRow } from '../lib/query-result';
 
 export interface ApiKeyRow {
   id: string;
@@ -27,7 +27,7 @@ export class ApiKeyRepository {
       `INSERT INTO api_keys (tenant_id, prefix, secret_hash, name, scopes, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
       [k.tenantId, k.prefix, k.secretHash, k.name, k.scopes, k.createdBy, k.expiresAt],
     );
-    return rows[0]!;
+    return singleRow(rows);
   }
 
   async findByPrefix(prefix: string): Promise<ApiKeyRow | null> {

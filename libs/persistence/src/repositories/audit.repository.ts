@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { singleRow } from '../lib/query-result';
 
 export interface AuditEventRow {
   tenantId: string;
@@ -41,7 +42,7 @@ export class AuditRepository {
       `SELECT seq::int AS seq, hash FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
       [tenantId],
     );
-    return rows[0]!;
+    return singleRow(rows);
   }
 
   async append(e: AuditEventRow): Promise<void> {

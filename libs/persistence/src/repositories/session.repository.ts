@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { returnedRows } from '../lib/query-result';
+import { returnedRows, singleRow } from '../lib/query-result';
 
 export interface SessionRow {
   id: string;
@@ -29,7 +29,7 @@ export class SessionRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
       [s.id, s.tenantId, s.userId, s.idleExpiresAt, s.absoluteExpiresAt, s.sourceIp ?? null, s.userAgent ?? null],
     );
-    return rows[0]!;
+    return singleRow(rows);
   }
 
   async findById(id: string): Promise<SessionRow | null> {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { singleRow } from '../lib/query-result';
 
 export interface UserRow {
   id: string;
@@ -39,7 +40,7 @@ export class UserRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $4::text IS NULL THEN NULL ELSE now() END) RETURNING ${COLUMNS}`,
       [user.tenantId, user.email, user.displayName, user.passwordHash, user.roles, user.mustChangePassword, user.externalIssuer ?? null, user.externalSubject ?? null],
     );
-    return rows[0]!;
+    return singleRow(rows);
   }
 
   async findByEmail(email: string): Promise<UserRow | null> {
