@@ -13,3 +13,4 @@ export * from './repositories/signing-key.repository';
 export * from './repositories/tenant-lookup.repository';
 export * from './repositories/user.repository';
 export * from './lib/query-result';
+export * from './lib/api-key-cache';
