@@ -40,6 +40,21 @@ export class GatewayEnv extends BaseServiceEnv {
   @Min(100)
   HTTP_REQUEST_TIMEOUT_MS = 30000;
 
+  @EnvVar({ type: 'string', description: 'Issuer (`iss`) required in access tokens; must equal the auth service AUTH_ISSUER.' })
+  @IsString()
+  AUTH_ISSUER = 'clarion';
+
+  @EnvVar({ type: 'string', description: 'Audience (`aud`) required in access tokens; must equal the auth service AUTH_AUDIENCE.' })
+  @IsString()
+  AUTH_AUDIENCE = 'clarion-api';
+
+  @EnvVar({ type: 'integer (seconds)', description: 'How long a verified API key is cached in Redis; a revoked key may work this long.' })
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  API_KEY_CACHE_TTL_S = 30;
+
   @EnvVar({ type: 'boolean', description: 'Trust X-Forwarded-* headers (set when behind a load balancer or ingress).' })
   @ToBoolean()
   @IsBoolean()

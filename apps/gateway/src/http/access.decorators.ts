@@ -9,3 +9,6 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC
 /** The permissions a route needs; checked against the caller's verified credential. */
 export const RequirePermissions = (...permissions: string[]): MethodDecorator & ClassDecorator =>
   SetMetadata(REQUIRED_PERMISSIONS, permissions);
+
+/** Any verified credential, no particular permission (the caller's own profile and sessions). */
+export const Authenticated = (): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_PERMISSIONS, []);

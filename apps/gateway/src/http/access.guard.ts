@@ -1,18 +1,25 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainException, ErrorCode } from '@clarion/contracts';
+import { DomainException, ErrorCode, type ActorDto } from '@clarion/contracts';
+import { RequestContext } from '@clarion/observability';
+import type { FastifyRequest } from 'fastify';
+import { CredentialVerifierService } from '../auth/credential-verifier.service';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './access.decorators';
 
+export type AuthenticatedRequest = FastifyRequest & { actor?: ActorDto };
+
 /**
- * Deny by default. A route is reachable only when it is declared @Public() or declares the permissions it needs.
- * Credential verification (JWT against the auth service's JWKS, API keys) plugs in here with the auth issue; until
- * then a route that needs permissions answers 401, never 200.
+ * Deny by default. A route is reachable only when it is declared @Public() or declares the permissions it needs and
+ * the caller presents a credential holding all of them. The tenant always comes from the verified credential.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly credentials: CredentialVerifierService,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const permissions = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets);
@@ -20,6 +27,13 @@ export class AccessGuard implements CanActivate {
       // A route that declares neither is a programming error; refusing it keeps it from being open by accident.
       throw new DomainException(ErrorCode.Forbidden, 'this route declares no access rule');
     }
-    throw new DomainException(ErrorCode.Unauthenticated, 'a valid credential is required');
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, 512) : undefined;
+    const actor = await this.credentials.verify(request.headers, { sourceIp: request.ip, userAgent });
+    const missing = permissions.filter((p) => !(actor.permissions as string[]).includes(p));
+    if (missing.length > 0) throw new DomainException(ErrorCode.Forbidden, `requires ${missing.join(', ')}`);
+    request.actor = actor;
+    RequestContext.set('tenantId', actor.tenantId);
+    return true;
   }
 }

@@ -1,0 +1,85 @@
+import { ServiceProcess, TestInfra, freePort, waitForReady, REPO_ROOT } from '@clarion/testing';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+
+/**
+ * Authentication end to end: HTTP to the gateway, NATS to the auth service, PostgreSQL and Redis behind it.
+ * The first admin comes from the CLI, as an operator would create it.
+ */
+describe('auth over HTTP (gateway + auth processes)', () => {
+  const tenant = `e2e-${randomUUID().slice(0, 8)}`;
+  const password = 'e2e-violet-Harbor-quantum-57';
+  const procs: ServiceProcess[] = [];
+  let base = '';
+
+  const common = { CLARION_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: TestInfra.appUrl, NATS_URL: TestInfra.natsUrl, REDIS_URL: TestInfra.redisUrl, OPS_HOST: '127.0.0.1' };
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js'), 'admin', 'create', '--tenant', tenant, '--email', 'root@e2e.example', '--name', 'Root Admin', '--password-stdin'], {
+      input: password,
+      env: { PATH: process.env['PATH'] ?? '', ...common },
+    });
+    const httpPort = await freePort();
+    const authOps = await freePort();
+    const gatewayOps = await freePort();
+    procs.push(new ServiceProcess('auth', { ...common, OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192' }).start());
+    procs.push(new ServiceProcess('gateway', { ...common, OPS_PORT: String(gatewayOps), HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1' }).start());
+    await Promise.all([waitForReady(authOps), waitForReady(gatewayOps)]);
+    base = `http://127.0.0.1:${httpPort}`;
+  });
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+  });
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  it('logs in, reads the profile with the access token, rotates the refresh token and detects its reuse', async () => {
+    const login = await post('/api/v1/auth/login', { tenant, email: 'root@e2e.example', password });
+    expect(login.status).toBe(200);
+    const pair = (await login.json()) as { accessToken: string; refreshToken: string };
+    const me = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${pair.accessToken}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ email: 'root@e2e.example', roles: ['admin'], permissions: expect.arrayContaining(['users:manage']) });
+
+    const refreshed = await post('/api/v1/auth/refresh', { refreshToken: pair.refreshToken });
+    expect(refreshed.status).toBe(200);
+    const reused = await post('/api/v1/auth/refresh', { refreshToken: pair.refreshToken });
+    expect(reused.status).toBe(401);
+    expect(reused.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('answers 401 problem+json without a credential, with a forged one and with a malformed header', async () => {
+    for (const headers of [{}, { authorization: 'Bearer not.a.jwt' }, { authorization: 'Basic abc' }, { 'x-api-key': 'clr_deadbeef00_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }]) {
+      const res = await fetch(`${base}/api/v1/auth/me`, { headers });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+    }
+  });
+
+  it('gives the same answer for an unknown user and a wrong password', async () => {
+    const unknown = await post('/api/v1/auth/login', { tenant, email: 'ghost@e2e.example', password });
+    const wrong = await post('/api/v1/auth/login', { tenant, email: 'root@e2e.example', password: `${password}!` });
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    const [a, b] = [(await unknown.json()) as { detail: string }, (await wrong.json()) as { detail: string }];
+    expect(a.detail).toBe(b.detail);
+  });
+
+  it('refuses a body with fields it does not know (the client cannot set its own source address)', async () => {
+    const res = await post('/api/v1/auth/login', { tenant, email: 'root@e2e.example', password, sourceIp: '10.0.0.1' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'sourceIp' })] });
+  });
+
+  it('publishes the JWKS at /.well-known/jwks.json', async () => {
+    const res = await fetch(`${base}/.well-known/jwks.json`);
+    expect(res.status).toBe(200);
+    const jwks = (await res.json()) as { keys: Array<{ kid: string; kty: string; crv: string; d?: string }> };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect(jwks.keys.every((k) => k.d === undefined)).toBe(true);
+  });
+});
