@@ -15,11 +15,11 @@ export class AuthEnv extends BaseServiceEnv {
   @MinLength(32)
   AUTH_MASTER_KEY!: string;
 
-  @EnvVar({ type: 'string', description: 'Issuer (`iss`) of access tokens; verifiers require it.' })
+  @EnvVar({ type: 'string', description: 'Issuer (`iss`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
   @IsString()
   AUTH_ISSUER = 'clarion';
 
-  @EnvVar({ type: 'string', description: 'Audience (`aud`) of access tokens; verifiers require it.' })
+  @EnvVar({ type: 'string', description: 'Audience (`aud`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
   @IsString()
   AUTH_AUDIENCE = 'clarion-api';
 

@@ -40,11 +40,11 @@ export class GatewayEnv extends BaseServiceEnv {
   @Min(100)
   HTTP_REQUEST_TIMEOUT_MS = 30000;
 
-  @EnvVar({ type: 'string', description: 'Issuer (`iss`) required in access tokens; must equal the auth service AUTH_ISSUER.' })
+  @EnvVar({ type: 'string', description: 'Issuer (`iss`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
   @IsString()
   AUTH_ISSUER = 'clarion';
 
-  @EnvVar({ type: 'string', description: 'Audience (`aud`) required in access tokens; must equal the auth service AUTH_AUDIENCE.' })
+  @EnvVar({ type: 'string', description: 'Audience (`aud`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
   @IsString()
   AUTH_AUDIENCE = 'clarion-api';
 
