@@ -1,7 +1,9 @@
 export * from './lib/address-format';
 export * from './lib/decode-error';
+export * from './lib/decode-result';
 export * from './lib/decoder-options';
 export * from './lib/flow-record';
+export { HeldDropReason } from './lib/held-data-store';
 export * from './lib/information-element';
 export * from './lib/netflow-decoder';
 export * from './lib/state-snapshot';

@@ -166,7 +166,7 @@ export function ipv4Text(bytes: Uint8Array, offset: number): string {
   return text;
 }
 
-const MAC_SLOTS_LOG2 = 13;
+const MAC_SLOTS_LOG2 = 14;
 const macHighKeys = new Int32Array(1 << MAC_SLOTS_LOG2);
 const macLowKeys = new Int32Array(1 << MAC_SLOTS_LOG2);
 const macSeen = new Int32Array(1 << MAC_SLOTS_LOG2);
@@ -191,7 +191,7 @@ export function macText(bytes: Uint8Array, offset: number): string {
   return text;
 }
 
-const IPV6_SLOTS_LOG2 = 12;
+const IPV6_SLOTS_LOG2 = 13;
 const ipv6Keys = new Int32Array(4 << IPV6_SLOTS_LOG2);
 const ipv6Seen = new Int32Array(1 << IPV6_SLOTS_LOG2);
 const ipv6Texts: Array<string | null> = new Array<string | null>(1 << IPV6_SLOTS_LOG2).fill(null);

@@ -1,4 +1,10 @@
-import { DecodeErrorReason, emptyDecodeErrorCounts, type DecodeError, type DecodeErrorCounts } from './decode-error';
+import { DecodeErrorReason, emptyDecodeErrorCounts } from './decode-error';
+import {
+  newDecodeResult,
+  type DecodeResult,
+  type ExporterStatus,
+  type NetflowDecoderStats,
+} from './decode-result';
 import { resolveDecoderOptions, type NetflowDecoderOptions } from './decoder-options';
 import {
   DomainState,
@@ -9,7 +15,8 @@ import {
   type TemplateEntry,
   type TemplateKind,
 } from './exporter-state';
-import type { FlowRecord, NetflowVersion } from './flow-record';
+import type { NetflowVersion } from './flow-record';
+import { HeldDataStore, HeldDropReason } from './held-data-store';
 import type { FieldSpecifier } from './information-element';
 import { readOptionsRecords, samplingRateOf, type OptionsRecordValues } from './options-record';
 import { compileRecordDecoder, minimumRecordLength, type RecordDecoder, type SgtFieldRefs } from './record-compiler';
@@ -22,88 +29,14 @@ import {
   type NetflowStateSnapshot,
   type TemplateSnapshot,
 } from './state-snapshot';
+import { parseIpfixTemplateSet, parseV9OptionsTemplateSet, parseV9TemplateSet, type TemplateSetItem } from './template-sets';
 import { decodeV5Records, V5_HEADER_LENGTH, V5_MAX_RECORDS, V5_RECORD_LENGTH } from './v5-records';
 
-/** What one call to `decode` produced. */
-export interface DecodeResult {
-  exporter: string;
-  /** Version from the first two bytes, or null when the packet was too short or of an unknown version. */
-  version: NetflowVersion | null;
-  /** v9 source id / IPFIX observation domain / v5 engine, null when the header could not be read. */
-  observationDomain: number | null;
-  /** Flow records of this packet, followed by records of held data released by templates in this packet. */
-  records: FlowRecord[];
-  /** Everything rejected in this packet; each entry was also counted in `stats().errors`. */
-  errors: DecodeError[];
-  /** Of `records`, how many came from held data (they have `fromHeldData: true`). */
-  releasedRecords: number;
-  /** Data sets of this packet held because their template is not known yet. */
-  heldSets: number;
-  /** Options data records read (sampling configuration, system init time). */
-  optionsRecords: number;
-  /** Loss newly detected from the sequence number (v5 flows, IPFIX records, v9 packets turned into an estimate of
-   * records). Negative when a late packet fills a gap counted before. */
-  lostRecords: number;
-  /** A template was learned, changed or withdrawn: persist the exporter's templates again. */
-  templatesChanged: boolean;
-}
 
-export enum HeldDropReason {
-  /** Waited longer than maxHeldAgeMs. */
-  EXPIRED = 'EXPIRED',
-  /** Evicted to stay within the per-exporter caps (sets or bytes), oldest first. */
-  EXPORTER_CAP = 'EXPORTER_CAP',
-  /** Dropped to stay within maxHeldBytesTotal. */
-  GLOBAL_CAP = 'GLOBAL_CAP',
-  /** The exporter was forgotten. */
-  EXPORTER_FORGOTTEN = 'EXPORTER_FORGOTTEN',
-}
-
-export interface NetflowDecoderStats {
-  packets: { v5: number; v9: number; ipfix: number; rejected: number };
-  records: { v5: number; v9: number; ipfix: number };
-  optionsRecords: number;
-  errors: DecodeErrorCounts;
-  templates: { active: number; learned: number; refreshed: number; withdrawn: number; compiled: number };
-  held: {
-    /** Data sets waiting for their template now, and their bytes. */
-    sets: number;
-    bytes: number;
-    /** Data sets ever held, released (decoded when their template came), and records decoded from them. */
-    heldTotal: number;
-    released: number;
-    releasedRecords: number;
-    /** Data sets dropped without being decoded, by reason. */
-    dropped: Record<HeldDropReason, number>;
-  };
-  exporters: number;
-  sequence: { lostRecords: number; latePackets: number; resets: number };
-}
-
-export interface DomainStatus {
-  version: NetflowVersion;
-  observationDomain: number;
-  templates: number;
-  optionsTemplates: number;
-  /** Domain-wide rate from options data (or configuration); null when unknown. */
-  samplingRate: number | null;
-  samplers: number;
-  /** In the unit the version counts: flows (v5), packets (v9), records (IPFIX). */
-  lostSequenceUnits: number;
-  /** Lost records (v9: estimated from lost packets and the average records per packet). */
-  lostRecords: number;
-  latePackets: number;
-  resets: number;
-}
-
-export interface ExporterStatus {
-  exporter: string;
-  packets: number;
-  records: number;
-  errors: DecodeErrorCounts;
-  heldSets: number;
-  heldBytes: number;
-  domains: DomainStatus[];
+/** Header values a data set needs to be decoded later (held data keeps its own). */
+interface PacketTimes {
+  exportMs: number;
+  sysUptimeMs: number;
 }
 
 const V9_HEADER_LENGTH = 20;
@@ -120,23 +53,18 @@ export class NetflowDecoder {
   private readonly exporters = new Map<string, ExporterState>();
   private readonly compiled = new Map<string, RecordDecoder>();
   private readonly ctx = new RecordContext();
-  private heldBytesTotal = 0;
+  private readonly held: HeldDataStore;
   private readonly counters = {
     packets: { v5: 0, v9: 0, ipfix: 0, rejected: 0 },
     records: { v5: 0, v9: 0, ipfix: 0 },
     optionsRecords: 0,
     errors: emptyDecodeErrorCounts(),
     templates: { learned: 0, refreshed: 0, withdrawn: 0, compiled: 0 },
-    held: {
-      heldTotal: 0,
-      released: 0,
-      releasedRecords: 0,
-      dropped: { EXPIRED: 0, EXPORTER_CAP: 0, GLOBAL_CAP: 0, EXPORTER_FORGOTTEN: 0 } as Record<HeldDropReason, number>,
-    },
   };
 
   constructor(options: Partial<NetflowDecoderOptions> = {}) {
     this.options = resolveDecoderOptions(options);
+    this.held = new HeldDataStore(this.options);
     this.sgt = { source: [...this.options.sourceSgtFields], destination: [...this.options.destinationSgtFields] };
   }
 
@@ -145,7 +73,7 @@ export class NetflowDecoder {
    * (epoch milliseconds; used only to age held data). Never throws.
    */
   decode(packet: Uint8Array, exporter: string, receivedAtMs: number): DecodeResult {
-    const result = this.newResult(exporter);
+    const result = newDecodeResult(exporter);
     let state: ExporterState | undefined;
     try {
       if (packet.length < 2) {
@@ -167,11 +95,13 @@ export class NetflowDecoder {
         return result;
       }
       state.packets++;
-      if (state.held.length > 0) this.expireHeldOf(state, receivedAtMs);
+      if (state.held.length > 0) this.held.expire(state, receivedAtMs);
       const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
-      if (version === 5) this.decodeV5(packet, view, state, result);
-      else if (version === 9) this.decodeV9(packet, view, state, result, receivedAtMs);
-      else this.decodeIpfix(packet, view, state, result, receivedAtMs);
+      let accepted: boolean;
+      if (version === 5) accepted = this.decodeV5(packet, view, state, result);
+      else if (version === 9) accepted = this.decodeV9(packet, view, state, result, receivedAtMs);
+      else accepted = this.decodeIpfix(packet, view, state, result, receivedAtMs);
+      if (!accepted) this.counters.packets.rejected++;
       state.records += result.records.length;
     } catch (err) {
       // Not expected: every read is bounds-checked. Kept so a decoder bug costs one packet, not the process.
@@ -183,7 +113,7 @@ export class NetflowDecoder {
   /** Drops held data older than maxHeldAgeMs at `nowMs` for every exporter; returns the number of sets dropped. */
   expireHeldData(nowMs: number): number {
     let dropped = 0;
-    for (const state of this.exporters.values()) if (state.held.length > 0) dropped += this.expireHeldOf(state, nowMs);
+    for (const state of this.exporters.values()) if (state.held.length > 0) dropped += this.held.expire(state, nowMs);
     return dropped;
   }
 
@@ -201,8 +131,7 @@ export class NetflowDecoder {
   forgetExporter(exporter: string): void {
     const state = this.exporters.get(exporter);
     if (state === undefined) return;
-    for (const held of state.held) this.countHeldDrop(HeldDropReason.EXPORTER_FORGOTTEN, held.body.length);
-    this.heldBytesTotal -= state.heldBytes;
+    this.held.dropAll(state, HeldDropReason.EXPORTER_FORGOTTEN);
     this.exporters.delete(exporter);
   }
 
@@ -230,11 +159,11 @@ export class NetflowDecoder {
       templates: { active, ...c.templates },
       held: {
         sets: heldSets,
-        bytes: this.heldBytesTotal,
-        heldTotal: c.held.heldTotal,
-        released: c.held.released,
-        releasedRecords: c.held.releasedRecords,
-        dropped: { ...c.held.dropped },
+        bytes: this.held.bytesTotal,
+        heldTotal: this.held.heldTotal,
+        released: this.held.released,
+        releasedRecords: this.held.releasedRecords,
+        dropped: { ...this.held.dropped },
       },
       exporters: this.exporters.size,
       sequence: { lostRecords, latePackets, resets },
@@ -320,7 +249,7 @@ export class NetflowDecoder {
    */
   importState(snapshot: unknown): ImportStateResult {
     const outcome: ImportStateResult = { templates: 0, domains: 0, rejected: 0 };
-    const scratch = this.newResult('');
+    const scratch = newDecodeResult('');
     const root = typeof snapshot === 'object' && snapshot !== null ? (snapshot as Record<string, unknown>) : {};
     const rawTemplates = Array.isArray(root['templates']) ? root['templates'] : [];
     const rawDomains = Array.isArray(root['domains']) ? root['domains'] : [];
@@ -333,14 +262,15 @@ export class NetflowDecoder {
       const t = parseTemplateSnapshot(raw);
       const state = t === undefined ? undefined : this.exporterState(t.exporter);
       if (t === undefined || state === undefined) {
-        this.reject(scratch, undefined, DecodeErrorReason.INVALID_SNAPSHOT, 0, 'template snapshot');
+        const reason = t === undefined ? DecodeErrorReason.INVALID_SNAPSHOT : DecodeErrorReason.TOO_MANY_EXPORTERS;
+        this.reject(scratch, undefined, reason, 0, 'template snapshot');
         outcome.rejected++;
         continue;
       }
       const domain = this.domainState(state, t.version, t.observationDomain);
       const fields = t.fields.map((f) => ({ id: f.id, length: f.length, enterprise: f.enterprise }));
       const before = scratch.errors.length;
-      this.learnTemplate(state, domain, t.kind, t.templateId, fields, t.scopeFieldCount, scratch, 0, t.learnedAtMs);
+      this.learnTemplate(state, domain, t.kind, t.templateId, fields, t.scopeFieldCount, scratch, 0, t.learnedAtMs, false);
       if (scratch.errors.length > before) outcome.rejected++;
       else outcome.templates++;
     }
@@ -348,7 +278,8 @@ export class NetflowDecoder {
       const d = parseDomainSnapshot(raw);
       const state = d === undefined ? undefined : this.exporterState(d.exporter);
       if (d === undefined || state === undefined) {
-        this.reject(scratch, undefined, DecodeErrorReason.INVALID_SNAPSHOT, 0, 'domain snapshot');
+        const reason = d === undefined ? DecodeErrorReason.INVALID_SNAPSHOT : DecodeErrorReason.TOO_MANY_EXPORTERS;
+        this.reject(scratch, undefined, reason, 0, 'domain snapshot');
         outcome.rejected++;
         continue;
       }
@@ -364,15 +295,16 @@ export class NetflowDecoder {
 
   // ---- versions -------------------------------------------------------------------------------------------------
 
-  private decodeV5(packet: Uint8Array, view: DataView, state: ExporterState, result: DecodeResult): void {
+  /** Returns false when the packet's header was rejected. */
+  private decodeV5(packet: Uint8Array, view: DataView, state: ExporterState, result: DecodeResult): boolean {
     if (packet.length < V5_HEADER_LENGTH) {
       this.reject(result, state, DecodeErrorReason.TRUNCATED_HEADER, 0, `v5 packet of ${packet.length} bytes`);
-      return;
+      return false;
     }
     const count = view.getUint16(2);
     if (count > V5_MAX_RECORDS) {
       this.reject(result, state, DecodeErrorReason.BAD_RECORD_COUNT, 2, `v5 count ${count}`);
-      return;
+      return false;
     }
     const engine = view.getUint16(20);
     result.observationDomain = engine;
@@ -400,6 +332,7 @@ export class NetflowDecoder {
     const lost = domain.sequence.observe(view.getUint32(16), count);
     domain.lostRecords += lost;
     result.lostRecords = lost;
+    return true;
   }
 
   private decodeV9(
@@ -408,15 +341,15 @@ export class NetflowDecoder {
     state: ExporterState,
     result: DecodeResult,
     receivedAtMs: number,
-  ): void {
+  ): boolean {
     if (packet.length < V9_HEADER_LENGTH) {
       this.reject(result, state, DecodeErrorReason.TRUNCATED_HEADER, 0, `v9 packet of ${packet.length} bytes`);
-      return;
+      return false;
     }
     const sourceId = view.getUint32(16);
     result.observationDomain = sourceId;
     const domain = this.domainState(state, 9, sourceId);
-    const header = { exportMs: view.getUint32(8) * 1000, sysUptimeMs: view.getUint32(4) };
+    const header: PacketTimes = { exportMs: view.getUint32(8) * 1000, sysUptimeMs: view.getUint32(4) };
     this.walkSets(packet, view, V9_HEADER_LENGTH, packet.length, 9, state, domain, header, result, receivedAtMs);
     this.counters.packets.v9++;
     // Released held records were counted when released.
@@ -424,13 +357,14 @@ export class NetflowDecoder {
     this.counters.records.v9 += decoded;
     domain.records += decoded + result.optionsRecords;
     // RFC 3954 section 5.1: the v9 sequence number counts export packets, not records.
-    const lostPackets = domain.sequence.observe(view.getUint32(12), 1);
-    if (lostPackets !== 0) {
-      const perPacket = domain.sequence.packets > 0 ? Math.max(1, domain.records / domain.sequence.packets) : 1;
-      const lost = Math.round(lostPackets * perPacket);
-      domain.lostRecords += lost;
-      result.lostRecords = lost;
+    // Lost records are estimated as lost packets times the average records per packet seen so far.
+    if (domain.sequence.observe(view.getUint32(12), 1) !== 0) {
+      const perPacket = Math.max(1, domain.records / domain.sequence.packets);
+      const lostRecords = Math.round(domain.sequence.lost * perPacket);
+      result.lostRecords = lostRecords - domain.lostRecords;
+      domain.lostRecords = lostRecords;
     }
+    return true;
   }
 
   private decodeIpfix(
@@ -439,17 +373,17 @@ export class NetflowDecoder {
     state: ExporterState,
     result: DecodeResult,
     receivedAtMs: number,
-  ): void {
+  ): boolean {
     if (packet.length < IPFIX_HEADER_LENGTH) {
       this.reject(result, state, DecodeErrorReason.TRUNCATED_HEADER, 0, `IPFIX packet of ${packet.length} bytes`);
-      return;
+      return false;
     }
     const length = view.getUint16(2);
     const domainId = view.getUint32(12);
     result.observationDomain = domainId;
     if (length < IPFIX_HEADER_LENGTH) {
       this.reject(result, state, DecodeErrorReason.BAD_LENGTH, 2, `IPFIX message length ${length}`);
-      return;
+      return false;
     }
     let end = length;
     if (length > packet.length) {
@@ -458,7 +392,7 @@ export class NetflowDecoder {
       end = packet.length;
     }
     const domain = this.domainState(state, 10, domainId);
-    const header = { exportMs: view.getUint32(4) * 1000, sysUptimeMs: 0 };
+    const header: PacketTimes = { exportMs: view.getUint32(4) * 1000, sysUptimeMs: 0 };
     const complete = this.walkSets(packet, view, IPFIX_HEADER_LENGTH, end, 10, state, domain, header, result, receivedAtMs);
     this.counters.packets.ipfix++;
     const decoded = result.records.length - result.releasedRecords;
@@ -471,6 +405,7 @@ export class NetflowDecoder {
     domain.lostRecords += lost;
     result.lostRecords = lost;
     if (!complete) domain.sequence.resync();
+    return true;
   }
 
   /**
@@ -485,7 +420,7 @@ export class NetflowDecoder {
     version: 9 | 10,
     state: ExporterState,
     domain: DomainState,
-    header: { exportMs: number; sysUptimeMs: number },
+    header: PacketTimes,
     result: DecodeResult,
     receivedAtMs: number,
   ): boolean {
@@ -503,12 +438,15 @@ export class NetflowDecoder {
       if (setId >= 256) {
         const ok = this.dataSet(bytes, view, bodyStart, bodyEnd, version, state, domain, setId, header, result, receivedAtMs);
         if (!ok) complete = false;
-      } else if (version === 9 && setId === 0) {
-        this.v9TemplateSet(view, bodyStart, bodyEnd, state, domain, result, receivedAtMs);
-      } else if (version === 9 && setId === 1) {
-        this.v9OptionsTemplateSet(view, bodyStart, bodyEnd, state, domain, result, receivedAtMs);
+      } else if (version === 9 && (setId === 0 || setId === 1)) {
+        const items =
+          setId === 0
+            ? parseV9TemplateSet(view, bodyStart, bodyEnd, this.options.maxFieldsPerTemplate)
+            : parseV9OptionsTemplateSet(view, bodyStart, bodyEnd, this.options.maxFieldsPerTemplate);
+        this.applyTemplateSet(items, state, domain, result, receivedAtMs);
       } else if (version === 10 && (setId === 2 || setId === 3)) {
-        this.ipfixTemplateSet(view, bodyStart, bodyEnd, setId === 3, state, domain, result, receivedAtMs);
+        const items = parseIpfixTemplateSet(view, bodyStart, bodyEnd, setId === 3, this.options.maxFieldsPerTemplate);
+        this.applyTemplateSet(items, state, domain, result, receivedAtMs);
       } else {
         this.reject(result, state, DecodeErrorReason.RESERVED_SET_ID, p, `set id ${setId}`);
       }
@@ -519,171 +457,28 @@ export class NetflowDecoder {
 
   // ---- templates ------------------------------------------------------------------------------------------------
 
-  /** RFC 3954 section 5.2: template flowset: {template id, field count, (type, length) * count} repeated. */
-  private v9TemplateSet(
-    view: DataView,
-    start: number,
-    end: number,
+  private applyTemplateSet(
+    items: TemplateSetItem[],
     state: ExporterState,
     domain: DomainState,
     result: DecodeResult,
     receivedAtMs: number,
   ): void {
-    let p = start;
-    while (end - p >= 4) {
-      const templateId = view.getUint16(p);
-      const count = view.getUint16(p + 2);
-      if (templateId < 256) {
-        if (!this.isPadding(view, p, end)) {
-          this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `template id ${templateId}`);
-        }
-        return;
+    for (const item of items) {
+      switch (item.type) {
+        case 'template':
+          this.learnTemplate(state, domain, item.kind, item.templateId, item.fields, item.scopeFieldCount, result, item.offset, receivedAtMs);
+          break;
+        case 'withdraw':
+          this.withdraw(state, domain, item.templateId, result);
+          break;
+        case 'withdrawAll':
+          for (const [id, entry] of domain.templates) if (entry.kind === item.kind) this.withdraw(state, domain, id, result);
+          break;
+        case 'error':
+          this.reject(result, state, item.reason, item.offset, item.detail);
+          break;
       }
-      const recordLength = 4 + count * 4;
-      if (recordLength > end - p) {
-        this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `template ${templateId} truncated`);
-        return;
-      }
-      if (count === 0) {
-        this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `template ${templateId} without fields`);
-      } else if (count > this.options.maxFieldsPerTemplate) {
-        this.reject(result, state, DecodeErrorReason.TEMPLATE_TOO_LARGE, p, `template ${templateId}: ${count} fields`);
-      } else {
-        const fields: FieldSpecifier[] = new Array(count);
-        for (let i = 0; i < count; i++) {
-          fields[i] = { id: view.getUint16(p + 4 + i * 4), length: view.getUint16(p + 6 + i * 4), enterprise: 0 };
-        }
-        this.learnTemplate(state, domain, 'data', templateId, fields, 0, result, p, receivedAtMs);
-      }
-      p += recordLength;
-    }
-  }
-
-  /**
-   * RFC 3954 section 6.1: options template flowset: {template id, scope length (bytes), option length (bytes),
-   * scope (type, length) pairs, option (type, length) pairs} repeated, then padding.
-   */
-  private v9OptionsTemplateSet(
-    view: DataView,
-    start: number,
-    end: number,
-    state: ExporterState,
-    domain: DomainState,
-    result: DecodeResult,
-    receivedAtMs: number,
-  ): void {
-    let p = start;
-    while (end - p >= 6) {
-      const templateId = view.getUint16(p);
-      const scopeLength = view.getUint16(p + 2);
-      const optionLength = view.getUint16(p + 4);
-      if (templateId < 256) {
-        if (!this.isPadding(view, p, end)) {
-          this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `options template id ${templateId}`);
-        }
-        return;
-      }
-      if (scopeLength % 4 !== 0 || optionLength % 4 !== 0 || 6 + scopeLength + optionLength > end - p) {
-        this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `options template ${templateId} lengths`);
-        return;
-      }
-      const count = (scopeLength + optionLength) / 4;
-      const scopeCount = scopeLength / 4;
-      if (scopeCount === 0 || count === scopeCount) {
-        this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `options template ${templateId} empty part`);
-      } else if (count > this.options.maxFieldsPerTemplate) {
-        this.reject(result, state, DecodeErrorReason.TEMPLATE_TOO_LARGE, p, `options template ${templateId}: ${count} fields`);
-      } else {
-        const fields: FieldSpecifier[] = new Array(count);
-        for (let i = 0; i < count; i++) {
-          fields[i] = { id: view.getUint16(p + 6 + i * 4), length: view.getUint16(p + 8 + i * 4), enterprise: 0 };
-        }
-        this.learnTemplate(state, domain, 'options', templateId, fields, scopeCount, result, p, receivedAtMs);
-      }
-      p += 6 + scopeLength + optionLength;
-    }
-  }
-
-  /**
-   * RFC 7011 sections 3.4.1, 3.4.2 and 8.1: template records {id, field count, specifiers}, options template records
-   * {id, field count, scope field count, specifiers}; a specifier with the enterprise bit set is followed by a 4-byte
-   * enterprise number. Field count 0 withdraws the template; template id 2 (set 2) or 3 (set 3) with field count 0
-   * withdraws all templates of that kind in the domain.
-   */
-  private ipfixTemplateSet(
-    view: DataView,
-    start: number,
-    end: number,
-    options: boolean,
-    state: ExporterState,
-    domain: DomainState,
-    result: DecodeResult,
-    receivedAtMs: number,
-  ): void {
-    const kind: TemplateKind = options ? 'options' : 'data';
-    let p = start;
-    while (end - p >= 4) {
-      const templateId = view.getUint16(p);
-      const count = view.getUint16(p + 2);
-      if (count === 0) {
-        if (templateId === (options ? 3 : 2)) {
-          this.withdrawAll(state, domain, kind, result);
-        } else if (templateId >= 256) {
-          this.withdraw(state, domain, templateId, result);
-        } else if (!this.isPadding(view, p, end)) {
-          this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `withdrawal of template id ${templateId}`);
-          return;
-        } else {
-          return;
-        }
-        p += 4;
-        continue;
-      }
-      if (templateId < 256) {
-        this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `template id ${templateId}`);
-        return;
-      }
-      let q = p + 4;
-      let scopeCount = 0;
-      if (options) {
-        if (end - q < 2) {
-          this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `options template ${templateId} truncated`);
-          return;
-        }
-        scopeCount = view.getUint16(q);
-        q += 2;
-      }
-      const keep = count <= this.options.maxFieldsPerTemplate;
-      const fields: FieldSpecifier[] = [];
-      for (let i = 0; i < count; i++) {
-        if (end - q < 4) {
-          this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `template ${templateId} truncated`);
-          return;
-        }
-        let id = view.getUint16(q);
-        const length = view.getUint16(q + 2);
-        q += 4;
-        let enterprise = 0;
-        if (id & 0x8000) {
-          if (end - q < 4) {
-            this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `template ${templateId} truncated`);
-            return;
-          }
-          enterprise = view.getUint32(q);
-          id &= 0x7fff;
-          q += 4;
-        }
-        if (keep) fields.push({ id, length, enterprise });
-      }
-      if (!keep) {
-        this.reject(result, state, DecodeErrorReason.TEMPLATE_TOO_LARGE, p, `template ${templateId}: ${count} fields`);
-      } else if (options && (scopeCount === 0 || scopeCount > count)) {
-        // RFC 7011 section 3.4.2.2: "The Scope Field Count MUST NOT be zero."
-        this.reject(result, state, DecodeErrorReason.MALFORMED_TEMPLATE, p, `options template ${templateId} scope ${scopeCount}`);
-      } else {
-        this.learnTemplate(state, domain, kind, templateId, fields, scopeCount, result, p, receivedAtMs);
-      }
-      p = q;
     }
   }
 
@@ -697,6 +492,7 @@ export class NetflowDecoder {
     result: DecodeResult,
     offset: number,
     receivedAtMs: number,
+    releaseHeld = true,
   ): void {
     if (fields.length > this.options.maxFieldsPerTemplate) {
       this.reject(result, state, DecodeErrorReason.TEMPLATE_TOO_LARGE, offset, `template ${templateId}: ${fields.length} fields`);
@@ -739,7 +535,7 @@ export class NetflowDecoder {
       this.counters.templates.learned++;
       result.templatesChanged = true;
     }
-    if (state.held.length > 0) this.releaseHeld(state, domain, templateId, result);
+    if (releaseHeld && state.held.length > 0) this.releaseHeld(state, domain, templateId, result);
   }
 
   private withdraw(state: ExporterState, domain: DomainState, templateId: number, result: DecodeResult): void {
@@ -748,18 +544,6 @@ export class NetflowDecoder {
       this.counters.templates.withdrawn++;
       result.templatesChanged = true;
     }
-  }
-
-  private withdrawAll(state: ExporterState, domain: DomainState, kind: TemplateKind, result: DecodeResult): void {
-    for (const [id, entry] of domain.templates) {
-      if (entry.kind === kind) this.withdraw(state, domain, id, result);
-    }
-  }
-
-  /** Trailing zero bytes after the last record: padding to a 4-byte boundary (RFC 3954 5.2, RFC 7011 3.3.1). */
-  private isPadding(view: DataView, start: number, end: number): boolean {
-    for (let i = start; i < end; i++) if (view.getUint8(i) !== 0) return false;
-    return true;
   }
 
   // ---- data -----------------------------------------------------------------------------------------------------
@@ -774,7 +558,7 @@ export class NetflowDecoder {
     state: ExporterState,
     domain: DomainState,
     templateId: number,
-    header: { exportMs: number; sysUptimeMs: number },
+    header: PacketTimes,
     result: DecodeResult,
     receivedAtMs: number,
   ): boolean {
@@ -783,6 +567,8 @@ export class NetflowDecoder {
       this.hold(state, domain, templateId, bytes, start, end, header, receivedAtMs, result);
       return false;
     }
+    // Held data whose template was restored by importState (no packet to release it in): decode it first, in order.
+    if (state.held.length > 0) this.releaseHeld(state, domain, templateId, result);
     return this.decodeWithTemplate(bytes, view, start, end, version, state, domain, template, header, false, result);
   }
 
@@ -795,7 +581,7 @@ export class NetflowDecoder {
     state: ExporterState,
     domain: DomainState,
     template: TemplateEntry,
-    header: { exportMs: number; sysUptimeMs: number },
+    header: PacketTimes,
     fromHeldData: boolean,
     result: DecodeResult,
   ): boolean {
@@ -887,29 +673,12 @@ export class NetflowDecoder {
     bytes: Uint8Array,
     start: number,
     end: number,
-    header: { exportMs: number; sysUptimeMs: number },
+    header: PacketTimes,
     receivedAtMs: number,
     result: DecodeResult,
   ): void {
-    const size = end - start;
     result.heldSets++;
-    this.counters.held.heldTotal++;
-    const { maxHeldSetsPerExporter, maxHeldBytesPerExporter, maxHeldBytesTotal } = this.options;
-    if (size > maxHeldBytesPerExporter || maxHeldSetsPerExporter === 0) {
-      this.countHeldDrop(HeldDropReason.EXPORTER_CAP, size);
-      return;
-    }
-    while (state.held.length >= maxHeldSetsPerExporter || state.heldBytes + size > maxHeldBytesPerExporter) {
-      this.dropOldestHeld(state, HeldDropReason.EXPORTER_CAP);
-    }
-    while (this.heldBytesTotal + size > maxHeldBytesTotal && state.held.length > 0) {
-      this.dropOldestHeld(state, HeldDropReason.GLOBAL_CAP);
-    }
-    if (this.heldBytesTotal + size > maxHeldBytesTotal) {
-      this.countHeldDrop(HeldDropReason.GLOBAL_CAP, size);
-      return;
-    }
-    state.held.push({
+    this.held.hold(state, {
       domainKey: domain.key,
       templateId,
       body: bytes.slice(start, end),
@@ -917,53 +686,18 @@ export class NetflowDecoder {
       exportMs: header.exportMs,
       sysUptimeMs: header.sysUptimeMs,
     });
-    state.heldBytes += size;
-    this.heldBytesTotal += size;
-  }
-
-  private dropOldestHeld(state: ExporterState, reason: HeldDropReason): void {
-    const oldest = state.held.shift();
-    if (oldest === undefined) return;
-    state.heldBytes -= oldest.body.length;
-    this.heldBytesTotal -= oldest.body.length;
-    this.countHeldDrop(reason, oldest.body.length);
-  }
-
-  private countHeldDrop(reason: HeldDropReason, _bytes: number): void {
-    this.counters.held.dropped[reason]++;
-  }
-
-  private expireHeldOf(state: ExporterState, nowMs: number): number {
-    const maxAge = this.options.maxHeldAgeMs;
-    let expired = 0;
-    const kept = state.held.filter((held) => {
-      if (nowMs - held.receivedAtMs <= maxAge) return true;
-      expired++;
-      state.heldBytes -= held.body.length;
-      this.heldBytesTotal -= held.body.length;
-      this.countHeldDrop(HeldDropReason.EXPIRED, held.body.length);
-      return false;
-    });
-    if (expired > 0) state.held = kept;
-    return expired;
   }
 
   private releaseHeld(state: ExporterState, domain: DomainState, templateId: number, result: DecodeResult): void {
-    const matching = state.held.filter((h) => h.domainKey === domain.key && h.templateId === templateId);
-    if (matching.length === 0) return;
-    state.held = state.held.filter((h) => !(h.domainKey === domain.key && h.templateId === templateId));
     const template = domain.templates.get(templateId);
     if (template === undefined) return;
     const version = domain.version as 9 | 10;
-    for (const held of matching) {
-      state.heldBytes -= held.body.length;
-      this.heldBytesTotal -= held.body.length;
-      this.counters.held.released++;
+    for (const held of this.held.take(state, domain.key, templateId)) {
       const view = new DataView(held.body.buffer, held.body.byteOffset, held.body.byteLength);
       const before = result.releasedRecords;
       this.decodeWithTemplate(held.body, view, 0, held.body.length, version, state, domain, template, held, true, result);
       const released = result.releasedRecords - before;
-      this.counters.held.releasedRecords += released;
+      this.held.releasedRecords += released;
       if (version === 9) this.counters.records.v9 += released;
       else this.counters.records.ipfix += released;
       domain.records += released;
@@ -990,21 +724,6 @@ export class NetflowDecoder {
       state.domains.set(key, domain);
     }
     return domain;
-  }
-
-  private newResult(exporter: string): DecodeResult {
-    return {
-      exporter,
-      version: null,
-      observationDomain: null,
-      records: [],
-      errors: [],
-      releasedRecords: 0,
-      heldSets: 0,
-      optionsRecords: 0,
-      lostRecords: 0,
-      templatesChanged: false,
-    };
   }
 
   private reject(

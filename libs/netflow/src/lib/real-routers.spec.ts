@@ -2,6 +2,8 @@
 // with what pmacct's collector decoded from the same capture. See ../shared/fixtures/netflow/ORIGIN.md.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+// tools/ is not an Nx project (no alias to import it by); this test-only import of the capture reader is deliberate.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { readUdpDatagrams } from '../../../../tools/pcap/pcap-reader';
 import { formatIpv4, formatIpv6 } from './address-format';
 import { DecodeErrorReason } from './decode-error';

@@ -516,7 +516,7 @@ export const IPFIX_REALISTIC_FIELDS: readonly TemplateField[] = [
 ];
 
 export interface SampleFlowOptions {
-  /** Epoch ms flows end around. */
+  /** Export time: flows end within 30 s before it. */
   baseMs?: number;
   /**
    * Draw addresses from a population of this many client hosts (10.x.y.z, MACs derived from the address) talking to
@@ -549,7 +549,9 @@ export function sampleFlows(count: number, seed = 1, options: SampleFlowOptions 
     const clientMac = macOf('00:1b:21', a);
     const serverMac = macOf('3c:fd:fe', b);
     const reply = next() % 2 === 1;
-    const start = baseMs - (next() % 60_000);
+    // Flows end before they are exported, as real ones do.
+    const end = baseMs - (next() % 30_000);
+    const start = end - (next() % 30_000);
     const servicePort = [443, 80, 53, 22, 9100, 554, 5060][next() % 7];
     const clientPort = 1024 + (next() % 60_000);
     flows.push({
@@ -562,7 +564,7 @@ export function sampleFlows(count: number, seed = 1, options: SampleFlowOptions 
       bytes: 40 + (next() % 1_000_000),
       packets: 1 + (next() % 1_000),
       startMs: start,
-      endMs: start + (next() % 30_000),
+      endMs: end,
       inputInterface: next() % 64,
       outputInterface: next() % 64,
       srcMac: reply ? serverMac : clientMac,
