@@ -52,7 +52,8 @@ describe('auth over HTTP (gateway + auth processes)', () => {
   });
 
   it('answers 401 problem+json without a credential, with a forged one and with a malformed header', async () => {
-    for (const headers of [{}, { authorization: 'Bearer not.a.jwt' }, { authorization: 'Basic abc' }, { 'x-api-key': 'clr_deadbeef00_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }]) {
+    const variants: Array<Record<string, string>> = [{}, { authorization: 'Bearer not.a.jwt' }, { authorization: 'Basic abc' }, { 'x-api-key': 'clr_deadbeef00_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }];
+    for (const headers of variants) {
       const res = await fetch(`${base}/api/v1/auth/me`, { headers });
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
