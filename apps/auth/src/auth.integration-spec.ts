@@ -169,6 +169,40 @@ describe('auth service (real PostgreSQL and Redis)', () => {
     });
   });
 
+  describe('admin user management', () => {
+    it('resets a password: the user must change it at next login, old sessions end, a lockout is lifted', async () => {
+      const carol = await users.create({ actor: adminActor(), email: 'carol@acme.example', displayName: 'Carol', roles: ['analyst'], password: STRONG });
+      const before = await login('carol@acme.example', STRONG);
+      for (let i = 0; i < 5; i++) await login('carol@acme.example', 'not-her-password-1').catch(() => undefined);
+      const temporary = 'temporary-Orchid-river-8841';
+      const reset = await users.resetPassword({ actor: adminActor(), userId: carol.id, temporaryPassword: temporary });
+      await throttle.release(reset.tenantId, reset.email);
+      await expect(sessions.refresh({ refreshToken: before.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      const after = await login('carol@acme.example', temporary);
+      expect(after.mustChangePassword).toBe(true);
+      await users.changePassword({ actor: { kind: 'user', tenantId, id: carol.id, permissions: [] }, currentPassword: temporary, newPassword: 'fresh-Meadow-copper-2209' });
+      expect((await login('carol@acme.example', 'fresh-Meadow-copper-2209')).mustChangePassword).toBe(false);
+    });
+
+    it('audits a role change, and disabling a user ends their sessions and their logins', async () => {
+      const dan = await users.create({ actor: adminActor(), email: 'dan@acme.example', displayName: 'Dan', roles: ['viewer'], password: STRONG });
+      const session = await login('dan@acme.example', STRONG);
+      const promoted = await users.update({ actor: adminActor(), userId: dan.id, roles: ['analyst'] });
+      expect(promoted.roles).toEqual(['analyst']);
+      const changes = await audit.query({ actor: adminActor(), action: 'user.role_change' });
+      expect(changes.items.find((e) => e.target === dan.id)?.details).toEqual({ from: ['viewer'], to: ['analyst'] });
+      await users.update({ actor: adminActor(), userId: dan.id, status: 'disabled' });
+      await expect(sessions.refresh({ refreshToken: session.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      await expect(login('dan@acme.example', STRONG)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+
+    it('does not let an admin grant superadmin or lock themselves out', async () => {
+      await expect(users.update({ actor: adminActor(), userId: adminId, status: 'disabled' })).rejects.toMatchObject({ code: ErrorCode.Conflict });
+      const eve = await users.create({ actor: adminActor(), email: 'eve@acme.example', displayName: 'Eve', roles: ['viewer'], password: STRONG });
+      await expect(users.update({ actor: adminActor(), userId: eve.id, roles: ['superadmin'] })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    });
+  });
+
   describe('API keys', () => {
     it('creates a key shown once, verifies it, and refuses it after revocation', async () => {
       const created = await apiKeys.create({ actor: adminActor(), name: 'ci', scopes: ['clusters:read', 'flows:read'] });

@@ -6,11 +6,13 @@ import {
   type ActorDto,
   type ChangePasswordRequestDto,
   type CreateUserRequestDto,
+  type ResetPasswordRequestDto,
+  type UpdateUserRequestDto,
   type Permission,
   type RoleName,
   type UserDto,
 } from '@clarion/contracts';
-import { Database, TenantRepository, UserRepository, type UserRow } from '@clarion/persistence';
+import { Database, SessionRepository, TenantRepository, UserRepository, type UserRow } from '@clarion/persistence';
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasherService } from '../passwords/password-hasher.service';
 import { assertAcceptablePassword } from '../passwords/password-policy';
@@ -108,6 +110,54 @@ export class UserService {
       await this.audit.append(m, { tenantId: actor.tenantId, actorType: 'user', actorId: user.id, action: 'user.password_change', target: user.id, outcome: 'success', sourceIp: actor.sourceIp, userAgent: actor.userAgent });
     });
     return { changed: true };
+  }
+
+  /** Roles and status by an admin; every change is audited, and disabling a user ends their sessions. */
+  async update(request: UpdateUserRequestDto): Promise<UserDto> {
+    const { actor } = request;
+    assertPermission(actor, 'users:manage');
+    if (request.roles && permissionsOfRoles(request.roles).some((p) => !actor.permissions.includes(p))) {
+      throw new DomainException(ErrorCode.Forbidden, 'cannot grant roles with permissions you do not hold');
+    }
+    if (request.userId === actor.id && (request.status === 'disabled' || (request.roles && !request.roles.includes('admin')))) {
+      throw new DomainException(ErrorCode.Conflict, 'an admin cannot disable or demote themselves; ask another admin');
+    }
+    return this.db.withTenant(actor.tenantId, async (m) => {
+      const users = new UserRepository(m);
+      const user = await users.findById(request.userId);
+      if (!user) throw new DomainException(ErrorCode.NotFound, 'no such user');
+      const audit = { tenantId: actor.tenantId, actorType: actor.kind, actorId: actor.id, target: user.id, outcome: 'success' as const, sourceIp: actor.sourceIp, userAgent: actor.userAgent };
+      if (request.roles && [...request.roles].sort().join() !== [...user.roles].sort().join()) {
+        await users.updateRoles(user.id, request.roles);
+        await this.audit.append(m, { ...audit, action: 'user.role_change', details: { from: user.roles, to: request.roles } });
+      }
+      if (request.status && request.status !== user.status) {
+        await users.updateStatus(user.id, request.status);
+        if (request.status === 'disabled') await new SessionRepository(m).revokeAllOfUser(user.id, 'user_disabled');
+        await this.audit.append(m, { ...audit, action: 'user.status_change', details: { from: user.status, to: request.status } });
+      }
+      const updated = await users.findById(user.id);
+      return toUserDto(updated ?? user);
+    });
+  }
+
+  /**
+   * An admin sets a temporary password: the user must change it at the next login, their sessions end, and a
+   * lockout is released by the caller (LoginThrottleService) so the user can sign in.
+   */
+  async resetPassword(request: ResetPasswordRequestDto): Promise<UserDto> {
+    const { actor } = request;
+    assertPermission(actor, 'users:manage');
+    const user = await this.db.withTenant(actor.tenantId, (m) => new UserRepository(m).findById(request.userId));
+    if (!user) throw new DomainException(ErrorCode.NotFound, 'no such user');
+    assertAcceptablePassword(request.temporaryPassword, [user.email, user.displayName]);
+    const hash = await this.hasher.hash(request.temporaryPassword);
+    return this.db.withTenant(actor.tenantId, async (m) => {
+      await new UserRepository(m).updatePassword(user.id, hash, true);
+      await new SessionRepository(m).revokeAllOfUser(user.id, 'password_reset');
+      await this.audit.append(m, { tenantId: actor.tenantId, actorType: actor.kind, actorId: actor.id, action: 'user.password_reset', target: user.id, outcome: 'success', sourceIp: actor.sourceIp, userAgent: actor.userAgent });
+      return toUserDto({ ...user, mustChangePassword: true });
+    });
   }
 
   async me(actor: ActorDto): Promise<UserDto & { permissions: Permission[] }> {

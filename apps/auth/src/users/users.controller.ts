@@ -1,11 +1,36 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ActorRequestDto, ChangePasswordRequestDto, CreateUserRequestDto, Subjects, type Permission, type UserDto } from '@clarion/contracts';
+import {
+  ActorRequestDto,
+  ChangePasswordRequestDto,
+  CreateUserRequestDto,
+  ResetPasswordRequestDto,
+  Subjects,
+  UpdateUserRequestDto,
+  type Permission,
+  type UserDto,
+} from '@clarion/contracts';
+import { LoginThrottleService } from '../throttle/login-throttle.service';
 import { UserService } from './user.service';
 
 @Controller()
 export class UsersController {
-  constructor(private readonly users: UserService) {}
+  constructor(
+    private readonly users: UserService,
+    private readonly throttle: LoginThrottleService,
+  ) {}
+
+  @MessagePattern(Subjects.auth.usersUpdate)
+  update(@Payload() request: UpdateUserRequestDto): Promise<UserDto> {
+    return this.users.update(request);
+  }
+
+  @MessagePattern(Subjects.auth.usersResetPassword)
+  async resetPassword(@Payload() request: ResetPasswordRequestDto): Promise<UserDto> {
+    const user = await this.users.resetPassword(request);
+    await this.throttle.release(user.tenantId, user.email);
+    return user;
+  }
 
   @MessagePattern(Subjects.auth.usersCreate)
   create(@Payload() request: CreateUserRequestDto): Promise<UserDto> {

@@ -15,6 +15,8 @@ export const Subjects = {
     jwks: 'clarion.auth.jwks.v1',
     usersCreate: 'clarion.auth.users.create.v1',
     usersList: 'clarion.auth.users.list.v1',
+    usersUpdate: 'clarion.auth.users.update.v1',
+    usersResetPassword: 'clarion.auth.users.reset-password.v1',
     apiKeysCreate: 'clarion.auth.apikeys.create.v1',
     apiKeysList: 'clarion.auth.apikeys.list.v1',
     apiKeysRevoke: 'clarion.auth.apikeys.revoke.v1',

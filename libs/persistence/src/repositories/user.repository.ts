@@ -82,4 +82,8 @@ export class UserRepository {
   async updateRoles(id: string, roles: string[]): Promise<void> {
     await this.manager.query(`UPDATE users SET roles = $2, updated_at = now() WHERE id = $1`, [id, roles]);
   }
+
+  async updateStatus(id: string, status: 'active' | 'disabled'): Promise<void> {
+    await this.manager.query(`UPDATE users SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
+  }
 }

@@ -161,6 +161,31 @@ export class CreateUserRequestDto extends ActorRequestDto {
   password: string;
 }
 
+export class UpdateUserRequestDto extends ActorRequestDto {
+  @IsUUID()
+  userId: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(ROLE_NAMES.length)
+  @IsIn(ROLE_NAMES, { each: true })
+  roles?: RoleName[];
+
+  @IsOptional()
+  @IsIn(['active', 'disabled'])
+  status?: 'active' | 'disabled';
+}
+
+export class ResetPasswordRequestDto extends ActorRequestDto {
+  @IsUUID()
+  userId: string;
+
+  /** A temporary password the admin hands over; the user must change it at the next login. */
+  @IsString()
+  @MaxLength(1024)
+  temporaryPassword: string;
+}
+
 export class UserDto {
   id: string;
   tenantId: string;
