@@ -32,6 +32,10 @@ FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# argon2 is the one native module: compile it here instead of trusting its prebuilt binary, which crashed (SIGSEGV)
+# on Debian 12 in our tests. The build tools stay in this stage; the runtime stage copies only node_modules.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/* \
+ && npm rebuild argon2 --build-from-source
 
 FROM ${NODE_IMAGE} AS runtime
 # tini as PID 1: it forwards SIGTERM/SIGINT to node (which drains and exits within SHUTDOWN_GRACE_MS) and reaps
