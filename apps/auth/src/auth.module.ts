@@ -9,23 +9,32 @@ import { KeysController } from './keys/keys.controller';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { SessionService } from './sessions/session.service';
 import { SessionsController } from './sessions/sessions.controller';
+import { OidcClient } from './sso/oidc-client';
+import { SsoConfigService } from './sso/sso-config.service';
+import { SsoLoginService } from './sso/sso-login.service';
+import { SsoStateStore } from './sso/sso-state.store';
+import { SsoController } from './sso/sso.controller';
 import { SystemController } from './system/system.controller';
 import { LoginThrottleService } from './throttle/login-throttle.service';
 import { TokenService } from './tokens/token.service';
 import { UserService } from './users/user.service';
 import { UsersController } from './users/users.controller';
 
-/** The auth service: tenants, users, sessions, tokens, API keys and the audit log. */
+/** The auth service: tenants, users, sessions (password and OpenID Connect sign-in), tokens, API keys and the audit log. */
 @Module({
-  controllers: [SystemController, SessionsController, UsersController, ApiKeysController, KeysController, AuditController],
+  controllers: [SystemController, SessionsController, UsersController, ApiKeysController, KeysController, AuditController, SsoController],
   providers: [
     ApiKeyService,
     AuditService,
     BootstrapAdmin,
     KeyRingService,
     LoginThrottleService,
+    OidcClient,
     PasswordHasherService,
     SessionService,
+    SsoConfigService,
+    SsoLoginService,
+    SsoStateStore,
     TokenService,
     UserService,
   ],

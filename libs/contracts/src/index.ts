@@ -10,4 +10,5 @@ export * from './lib/system-status.dto';
 export * from './lib/auth/access-token';
 export * from './lib/auth/auth.dto';
 export * from './lib/auth/permissions';
+export * from './lib/auth/sso.dto';
 export * from './lib/auth/access-token.verifier';

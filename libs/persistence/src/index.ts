@@ -10,6 +10,7 @@ export * from './repositories/api-key.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/session.repository';
 export * from './repositories/signing-key.repository';
+export * from './repositories/sso-config.repository';
 export * from './repositories/tenant-lookup.repository';
 export * from './repositories/user.repository';
 export * from './lib/query-result';

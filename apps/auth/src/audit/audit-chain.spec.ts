@@ -30,7 +30,8 @@ describe('audit hash chain', () => {
 
   it('changes the hash when any field changes', () => {
     const base = chainHash(genesisHash('t'), event());
-    for (const change of [{ seq: 2 }, { action: 'auth.logout' }, { outcome: 'failure' }, { actorId: 'u2' }, { details: { b: 2 } }, { occurredAt: new Date('2026-11-25T10:00:00.124Z') }]) {
+    const changes: Array<Partial<AuditFields>> = [{ seq: 2 }, { action: 'auth.logout' }, { outcome: 'failure' }, { actorId: 'u2' }, { details: { b: 2 } }, { occurredAt: new Date('2026-11-25T10:00:00.124Z') }];
+    for (const change of changes) {
       expect(chainHash(genesisHash('t'), event(change)).equals(base)).toBe(false);
     }
   });

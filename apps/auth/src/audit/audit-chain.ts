@@ -1,20 +1,8 @@
+import type { AuditEventRow } from '@clarion/persistence';
 import { createHash } from 'node:crypto';
 
 /** The fields of an audit event that its hash covers (everything except the hashes themselves). */
-export interface AuditFields {
-  tenantId: string;
-  seq: number;
-  occurredAt: Date;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  target: string | null;
-  outcome: string;
-  sourceIp: string | null;
-  userAgent: string | null;
-  traceId: string | null;
-  details: Record<string, unknown>;
-}
+export type AuditFields = Omit<AuditEventRow, 'prevHash' | 'hash'>;
 
 /** JSON with object keys sorted at every level, so the same event always hashes the same after a jsonb round trip. */
 export function canonicalJson(value: unknown): string {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { DomainException, ErrorCode, type AuditEventDto, type AuditQueryRequestDto, type Page } from '@clarion/contracts';
-import { AuditRepository, Database, type AuditEventRow } from '@clarion/persistence';
+import { AuditRepository, Database } from '@clarion/persistence';
 import type { EntityManager } from 'typeorm';
 import { chainHash, genesisHash, type AuditFields } from './audit-chain';
 
@@ -56,7 +56,7 @@ export class AuditService {
       traceId: trace.getActiveSpan()?.spanContext().traceId ?? null,
       details: entry.details ?? {},
     };
-    await repo.append({ ...fields, prevHash: head.hash, hash: chainHash(head.hash, fields) } as AuditEventRow);
+    await repo.append({ ...fields, prevHash: head.hash, hash: chainHash(head.hash, fields) });
   }
 
   async query(request: AuditQueryRequestDto): Promise<Page<AuditEventDto>> {

@@ -23,6 +23,10 @@ export const Subjects = {
     apiKeysVerify: 'clarion.auth.apikeys.verify.v1',
     auditRecord: 'clarion.auth.audit.record.v1',
     auditQuery: 'clarion.auth.audit.query.v1',
+    ssoConfigure: 'clarion.auth.sso.configure.v1',
+    ssoConfigGet: 'clarion.auth.sso.config.get.v1',
+    ssoStart: 'clarion.auth.sso.start.v1',
+    ssoCallback: 'clarion.auth.sso.callback.v1',
   },
   ingest: {
     status: 'clarion.ingest.status.v1',

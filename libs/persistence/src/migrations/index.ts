@@ -1,5 +1,6 @@
 import { Foundation1764000000000 } from './1764000000000-foundation';
 import { Auth1764100000000 } from './1764100000000-auth';
+import { Sso1764200000000 } from './1764200000000-sso';
 
 /** Every migration, in order. A new migration is added here and nowhere else. */
-export const MIGRATIONS = [Foundation1764000000000, Auth1764100000000];
+export const MIGRATIONS = [Foundation1764000000000, Auth1764100000000, Sso1764200000000];
