@@ -1,6 +1,6 @@
 import { SERVICE_NAMES } from '@clarion/contracts';
 import { ServiceProcess, TestInfra, freePort, httpGet, waitFor } from '@clarion/testing';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 
 /** Boot behaviour every service shares (libs/platform runService), checked on the built processes. */
 describe('service boot', () => {
@@ -27,14 +27,23 @@ describe('service boot', () => {
     let silent: Server;
     let silentPort = 0;
 
+    const silentSockets = new Set<Socket>();
+
     beforeAll(async () => {
       closedPort = await freePort();
-      silent = createServer(() => undefined);
+      silent = createServer((socket) => {
+        silentSockets.add(socket);
+        socket.on('close', () => silentSockets.delete(socket));
+      });
       await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
       silentPort = (silent.address() as { port: number }).port;
     });
 
-    afterAll(() => new Promise<void>((r) => silent.close(() => r())));
+    afterAll(async () => {
+      // close() waits for open connections; a client that is still reconnecting must not hold the suite open.
+      for (const socket of silentSockets) socket.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    });
 
     const start = async (overrides: Record<string, string>) => {
       const opsPort = await freePort();
