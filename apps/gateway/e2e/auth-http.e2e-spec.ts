@@ -1,4 +1,4 @@
-import { ServiceProcess, TestInfra, freePort, waitForReady, REPO_ROOT } from '@clarion/testing';
+import { NatsServerProcess, ServiceProcess, TestInfra, freePort, waitForReady, REPO_ROOT } from '@clarion/testing';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -11,11 +11,13 @@ describe('auth over HTTP (gateway + auth processes)', () => {
   const tenant = `e2e-${randomUUID().slice(0, 8)}`;
   const password = 'e2e-violet-Harbor-quantum-57';
   const procs: ServiceProcess[] = [];
+  const nats = new NatsServerProcess();
   let base = '';
 
-  const common = { CLARION_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: TestInfra.appUrl, NATS_URL: TestInfra.natsUrl, REDIS_URL: TestInfra.redisUrl, OPS_HOST: '127.0.0.1' };
+  const common = { CLARION_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: TestInfra.appUrl, NATS_URL: '', REDIS_URL: TestInfra.redisUrl, OPS_HOST: '127.0.0.1' };
 
   beforeAll(async () => {
+    common.NATS_URL = await nats.start();
     execFileSync(process.execPath, [resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js'), 'admin', 'create', '--tenant', tenant, '--email', 'root@e2e.example', '--name', 'Root Admin', '--password-stdin'], {
       input: password,
       env: { PATH: process.env['PATH'] ?? '', ...common },
@@ -31,6 +33,7 @@ describe('auth over HTTP (gateway + auth processes)', () => {
 
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()));
+    await nats.stop();
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>

@@ -1,5 +1,5 @@
 import { SERVICE_NAMES, type SystemStatusResponse } from '@clarion/contracts';
-import { OtlpReceiver, ServiceProcess, TestInfra, freePort, httpGet, waitFor, waitForReady } from '@clarion/testing';
+import { NatsServerProcess, OtlpReceiver, ServiceProcess, TestInfra, freePort, httpGet, waitFor, waitForReady } from '@clarion/testing';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -9,12 +9,14 @@ import { randomBytes } from 'node:crypto';
  */
 describe('GET /api/v1/system/status across the five services', () => {
   const receiver = new OtlpReceiver();
+  const nats = new NatsServerProcess();
   const services = new Map<string, ServiceProcess>();
   const opsPorts = new Map<string, number>();
   let httpPort = 0;
 
   beforeAll(async () => {
     const endpoint = await receiver.start();
+    const natsUrl = await nats.start();
     httpPort = await freePort();
     for (const app of SERVICE_NAMES) {
       const opsPort = await freePort();
@@ -27,7 +29,7 @@ describe('GET /api/v1/system/status across the five services', () => {
         HTTP_PORT: String(httpPort),
         HTTP_HOST: '127.0.0.1',
         DATABASE_URL: TestInfra.appUrl,
-        NATS_URL: TestInfra.natsUrl,
+        NATS_URL: natsUrl,
         REDIS_URL: TestInfra.redisUrl,
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
         OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -40,6 +42,7 @@ describe('GET /api/v1/system/status across the five services', () => {
   afterAll(async () => {
     const codes = await Promise.all([...services.values()].map((s) => s.stop()));
     await receiver.close();
+    await nats.stop();
     // Every service drains and exits 0 on SIGTERM.
     expect(codes).toEqual(SERVICE_NAMES.map(() => 0));
   });

@@ -1,5 +1,5 @@
 import { SERVICE_NAMES } from '@clarion/contracts';
-import { ServiceProcess, TestInfra, freePort, httpGet, waitFor } from '@clarion/testing';
+import { NatsServerProcess, ServiceProcess, TestInfra, freePort, httpGet, waitFor } from '@clarion/testing';
 import { createServer, type Server, type Socket } from 'node:net';
 
 /** Boot behaviour every service shares (libs/platform runService), checked on the built processes. */
@@ -28,8 +28,12 @@ describe('service boot', () => {
     let silentPort = 0;
 
     const silentSockets = new Set<Socket>();
+    // A private NATS, so the auth instances started here never join the queue group of another run's services.
+    const nats = new NatsServerProcess();
+    let natsUrl = '';
 
     beforeAll(async () => {
+      natsUrl = await nats.start();
       closedPort = await freePort();
       silent = createServer((socket) => {
         silentSockets.add(socket);
@@ -43,6 +47,7 @@ describe('service boot', () => {
       // close() waits for open connections; a client that is still reconnecting must not hold the suite open.
       for (const socket of silentSockets) socket.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
+      await nats.stop();
     });
 
     const start = async (overrides: Record<string, string>) => {
@@ -53,7 +58,7 @@ describe('service boot', () => {
         OPS_PORT: String(opsPort),
         OPS_HOST: '127.0.0.1',
         DATABASE_URL: TestInfra.appUrl,
-        NATS_URL: TestInfra.natsUrl,
+        NATS_URL: natsUrl,
         REDIS_URL: TestInfra.redisUrl,
         OTEL_EXPORTER_OTLP_ENDPOINT: '',
         READINESS_TIMEOUT_MS: '500',

@@ -3,3 +3,4 @@ export * from './lib/otlp-receiver';
 export * from './lib/service-process';
 export * from './lib/silent-logger';
 export * from './lib/test-infra';
+export * from './lib/nats-server-process';

@@ -1,0 +1,121 @@
+// Support for the gateway's *.e2e-spec.ts files only.
+// eslint-disable-next-line no-restricted-imports -- test support: imported by e2e specs, never by production code
+import { REPO_ROOT, ServiceProcess, TestInfra, freePort, waitForReady } from '@clarion/testing';
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { resolve } from 'node:path';
+
+export const COMMON_ENV = {
+  CLARION_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  DATABASE_URL: TestInfra.appUrl,
+  NATS_URL: TestInfra.natsUrl,
+  REDIS_URL: TestInfra.redisUrl,
+  OPS_HOST: '127.0.0.1',
+};
+
+/** Limits high enough that a test's own traffic from 127.0.0.1 never trips them. */
+export const RELAXED_LIMITS = { RATE_LIMIT_PER_IP: '1000000', RATE_LIMIT_PER_PRINCIPAL: '1000000', RATE_LIMIT_LOGIN_PER_IP: '1000000' };
+
+export interface GatewayStack {
+  /** Base URL of each gateway instance. */
+  bases: string[];
+  gatewayOpsPorts: number[];
+  processes: ServiceProcess[];
+  stop(): Promise<Array<number | null>>;
+}
+
+/** One auth process and `gateways` gateway processes (built, from dist/), each gateway with the same extra env. */
+export async function startStack(options: { gateways?: number; gatewayEnv?: Record<string, string>; authEnv?: Record<string, string> } = {}): Promise<GatewayStack> {
+  const processes: ServiceProcess[] = [];
+  const authOps = await freePort();
+  processes.push(new ServiceProcess('auth', { ...COMMON_ENV, OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192', ...options.authEnv }).start());
+  const bases: string[] = [];
+  const gatewayOpsPorts: number[] = [];
+  for (let i = 0; i < (options.gateways ?? 1); i++) {
+    const httpPort = await freePort();
+    const opsPort = await freePort();
+    processes.push(
+      new ServiceProcess('gateway', { ...COMMON_ENV, OPS_PORT: String(opsPort), HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1', ...options.gatewayEnv }).start(),
+    );
+    bases.push(`http://127.0.0.1:${httpPort}`);
+    gatewayOpsPorts.push(opsPort);
+  }
+  try {
+    await Promise.all([waitForReady(authOps, 60_000), ...gatewayOpsPorts.map((p) => waitForReady(p, 60_000))]);
+  } catch (err) {
+    const stderr = processes.map((p) => `${p.app}: ${p.stderr.slice(-2000)}`).join('\n');
+    await Promise.all(processes.map((p) => p.stop()));
+    throw new Error(`${(err as Error).message}\n${stderr}`);
+  }
+  return { bases, gatewayOpsPorts, processes, stop: () => Promise.all(processes.map((p) => p.stop())) };
+}
+
+/** Creates a tenant (if new) and its admin with the CLI, as an operator would. */
+export function createAdminWithCli(tenant: string, email: string, password: string): void {
+  execFileSync(process.execPath, [resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js'), 'admin', 'create', '--tenant', tenant, '--email', email, '--name', 'E2E Admin', '--password-stdin'], {
+    input: password,
+    env: { PATH: process.env['PATH'] ?? '', ...COMMON_ENV },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+}
+
+let clientAddress: string | undefined;
+
+/**
+ * Makes every call() of this test file come from one made-up client address (X-Forwarded-For; the gateways run with
+ * HTTP_TRUST_PROXY=true). Rate limits and the auth service's login throttle count per address in the shared Redis,
+ * so a suite that signs in a lot must not spend the budget of 127.0.0.1 that other suites use.
+ */
+export function speakFrom(address: string): void {
+  clientAddress = address;
+}
+
+/** An address in 198.18.0.0/15 (set aside for tests, RFC 2544). */
+export const randomClientAddress = (): string => `198.${18 + randomInt(0, 2)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+
+export interface CallOptions {
+  method?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+/** One HTTP call; the body parsed as JSON when it is JSON. Redirects are not followed. */
+export async function call(base: string, path: string, options: CallOptions = {}): Promise<Answer> {
+  const url = new URL(path, base);
+  for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
+  const hasBody = options.body !== undefined || options.rawBody !== undefined;
+  const res = await fetch(url, {
+    method: options.method ?? 'GET',
+    redirect: 'manual',
+    headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...(clientAddress ? { 'x-forwarded-for': clientAddress } : {}), ...options.headers },
+    body: options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export async function login(base: string, tenant: string, email: string, password: string): Promise<{ accessToken: string; refreshToken: string; sessionId: string }> {
+  const res = await call(base, '/api/v1/auth/login', { method: 'POST', body: { tenant, email, password } });
+  if (res.status !== 200) throw new Error(`login of ${email} failed: ${res.status} ${res.text}`);
+  return res.json as { accessToken: string; refreshToken: string; sessionId: string };
+}
+
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+export const apiKeyHeader = (key: string): Record<string, string> => ({ 'x-api-key': key });
