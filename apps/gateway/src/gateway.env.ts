@@ -1,5 +1,5 @@
 import { BaseServiceEnv, EnvVar, noWildcard, ToBoolean, ToInt, ToList } from '@clarion/config';
-import { ArrayNotEmpty, IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { ArrayNotEmpty, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Configuration of the gateway, the only HTTP entry for web clients and automation. */
 export class GatewayEnv extends BaseServiceEnv {
@@ -59,4 +59,61 @@ export class GatewayEnv extends BaseServiceEnv {
   @ToBoolean()
   @IsBoolean()
   HTTP_TRUST_PROXY = false;
+
+  @EnvVar({ type: 'boolean', description: 'Rate limits per client address and per principal, counted in Redis and shared by every gateway instance.' })
+  @ToBoolean()
+  @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'Length of the sliding window the rate limits count requests in.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  RATE_LIMIT_WINDOW_S = 60;
+
+  @EnvVar({ type: 'integer', description: 'Requests one client address may make per window (health probes excepted); more get 429 with Retry-After.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_IP = 1200;
+
+  @EnvVar({ type: 'integer', description: 'Requests one user or API key may make per window, from any address; more get 429 with Retry-After.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_PRINCIPAL = 1200;
+
+  @EnvVar({ type: 'integer', description: 'Sign-in attempts (password login, SSO start and callback) one client address may make per window.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_LOGIN_PER_IP = 20;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'How long a tenant\'s feature flags are cached in Redis; a change through the API clears the cache at once.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  FEATURE_FLAG_CACHE_TTL_S = 60;
+
+  @EnvVar({
+    type: 'PEM',
+    description: 'Certificate chain of the optional HTTPS listener (usually given as HTTPS_CERT_FILE). With HTTPS_KEY, the API is served over HTTPS on HTTPS_PORT and HTTP_PORT only redirects to it (308).',
+  })
+  @ValidateIf((o: GatewayEnv) => o.HTTPS_CERT !== undefined || o.HTTPS_KEY !== undefined)
+  @Matches(/-----BEGIN CERTIFICATE-----/, { message: 'must be a PEM certificate, set together with HTTPS_KEY' })
+  HTTPS_CERT?: string;
+
+  @EnvVar({ type: 'PEM', secret: true, description: 'Private key of the HTTPS listener (usually given as HTTPS_KEY_FILE); set together with HTTPS_CERT.' })
+  @ValidateIf((o: GatewayEnv) => o.HTTPS_CERT !== undefined || o.HTTPS_KEY !== undefined)
+  @Matches(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, { message: 'must be a PEM private key, set together with HTTPS_CERT' })
+  HTTPS_KEY?: string;
+
+  @EnvVar({ type: 'integer (1-65535)', description: 'Port of the HTTPS listener (when HTTPS_CERT and HTTPS_KEY are set); also the port the HTTP redirect points to.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  HTTPS_PORT = 3443;
 }

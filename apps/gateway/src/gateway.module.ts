@@ -1,15 +1,50 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { AuditController } from './audit/audit.controller';
+import { HttpAuditInterceptor } from './audit/http-audit.interceptor';
+import { HttpAuditService } from './audit/http-audit.service';
 import { AuthController } from './auth/auth.controller';
 import { CredentialVerifierService } from './auth/credential-verifier.service';
-import { AccessGuard } from './http/access.guard';
+import { DocsController, OpenApiDocumentHolder } from './docs/docs.controller';
+import { FeatureFlagService } from './flags/feature-flag.service';
+import { FlagsController } from './flags/flags.controller';
 import { HealthController } from './health/health.controller';
+import { AccessGuard } from './http/access.guard';
+import { RequestTimeoutInterceptor } from './http/request-timeout.interceptor';
+import { RateLimitService } from './rate-limit/rate-limit.service';
+import { SsoController } from './sso/sso.controller';
 import { SystemController } from './system/system.controller';
 import { SystemService } from './system/system.service';
+import { UsersController } from './users/users.controller';
+
+/** Every controller of the gateway; the route table (and with it the RBAC matrix and OpenAPI document) is read from these. */
+export const GATEWAY_CONTROLLERS = [
+  HealthController,
+  SystemController,
+  AuthController,
+  SsoController,
+  UsersController,
+  ApiKeysController,
+  AuditController,
+  FlagsController,
+  DocsController,
+];
 
 /** The gateway: the public HTTP API. Every route is authenticated unless it is declared @Public(). */
 @Module({
-  controllers: [HealthController, SystemController, AuthController],
-  providers: [SystemService, CredentialVerifierService, { provide: APP_GUARD, useClass: AccessGuard }],
+  controllers: GATEWAY_CONTROLLERS,
+  providers: [
+    SystemService,
+    CredentialVerifierService,
+    RateLimitService,
+    HttpAuditService,
+    FeatureFlagService,
+    OpenApiDocumentHolder,
+    { provide: APP_GUARD, useClass: AccessGuard },
+    // The first is outermost: a call that times out is still audited (as a failure).
+    { provide: APP_INTERCEPTOR, useClass: HttpAuditInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
+  ],
 })
 export class GatewayModule {}

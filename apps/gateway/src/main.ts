@@ -2,6 +2,7 @@ import './instrument';
 import { runService } from '@clarion/platform';
 import { randomUUID } from 'node:crypto';
 import { configureHttp } from './http/configure-http';
+import { startHttpsRedirect, tlsOf } from './http/https-redirect';
 import { GatewayEnv } from './gateway.env';
 import { GatewayModule } from './gateway.module';
 
@@ -10,8 +11,10 @@ void runService({
   envClass: GatewayEnv,
   module: GatewayModule,
   http: {
-    port: (env) => ({ port: env.HTTP_PORT, host: env.HTTP_HOST }),
+    // With a certificate the API listens on HTTPS_PORT and HTTP_PORT only redirects; without one, plain HTTP_PORT.
+    port: (env) => ({ port: tlsOf(env) ? env.HTTPS_PORT : env.HTTP_PORT, host: env.HTTP_HOST }),
     adapterOptions: (env) => ({
+      ...(tlsOf(env) ? { https: tlsOf(env) } : {}),
       bodyLimit: env.HTTP_BODY_LIMIT_BYTES,
       trustProxy: env.HTTP_TRUST_PROXY,
       requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
@@ -21,6 +24,9 @@ void runService({
         return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
       },
     }),
-    configure: configureHttp,
+    configure: async (app, runtime) => {
+      await configureHttp(app, runtime);
+      if (tlsOf(runtime.env)) await startHttpsRedirect(app, runtime.env, runtime.logger);
+    },
   },
 });

@@ -12,3 +12,4 @@ export * from './lib/auth/auth.dto';
 export * from './lib/auth/permissions';
 export * from './lib/auth/sso.dto';
 export * from './lib/auth/access-token.verifier';
+export * from './lib/flags/feature-flags';

@@ -4,6 +4,8 @@ import { DomainException, ErrorCode, type ActorDto } from '@clarion/contracts';
 import type { CredentialVerifierService } from '../auth/credential-verifier.service';
 import { Authenticated, Public, RequirePermissions } from './access.decorators';
 import { AccessGuard } from './access.guard';
+import type { HttpAuditService } from '../audit/http-audit.service';
+import { RateLimitedException, type RateLimitService } from '../rate-limit/rate-limit.service';
 
 class Routes {
   @Public()
@@ -28,18 +30,31 @@ class Routes {
 
 const viewer: ActorDto = { kind: 'user', tenantId: '11111111-1111-4111-8111-111111111111', id: 'u1', permissions: ['clusters:read'] };
 
-function setup(verified: ActorDto | DomainException) {
-  const request: Record<string, unknown> = { headers: { authorization: 'Bearer x' }, ip: '127.0.0.1' };
+function setup(verified: ActorDto | DomainException, extras: { method?: string; rateLimited?: boolean } = {}) {
+  const request: Record<string, unknown> = { headers: { authorization: 'Bearer x' }, ip: '127.0.0.1', method: extras.method ?? 'GET', routeOptions: { url: '/api/v1/things' }, params: {} };
+  const recorded: Array<{ outcome: string; action: string }> = [];
+  const limited: string[] = [];
+  const rateLimits = {
+    enforce: async (bucket: string, subject: string) => {
+      limited.push(`${bucket}:${subject}`);
+      if (extras.rateLimited) throw new RateLimitedException(7);
+    },
+  } as unknown as RateLimitService;
+  const audit = {
+    record: async (_actor: ActorDto, method: string, path: string, outcome: string) => {
+      recorded.push({ outcome, action: `${method} ${path}` });
+    },
+  } as unknown as HttpAuditService;
   const credentials = {
     verify: async () => {
       if (verified instanceof DomainException) throw verified;
       return verified;
     },
   } as unknown as CredentialVerifierService;
-  const guard = new AccessGuard(new Reflector(), credentials);
+  const guard = new AccessGuard(new Reflector(), credentials, rateLimits, audit);
   const contextFor = (name: keyof Routes): ExecutionContext =>
     ({ getHandler: () => Routes.prototype[name], getClass: () => Routes, switchToHttp: () => ({ getRequest: () => request }) }) as unknown as ExecutionContext;
-  return { guard, contextFor, request };
+  return { guard, contextFor, request, recorded, limited };
 }
 
 describe('AccessGuard (deny by default)', () => {
@@ -67,5 +82,22 @@ describe('AccessGuard (deny by default)', () => {
   it('refuses a route that declares no access rule at all', async () => {
     const { guard, contextFor } = setup(viewer);
     await expect(guard.canActivate(contextFor('undeclared'))).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+  });
+
+  it('counts the verified caller against its own rate limit and refuses it with 429 when it is spent', async () => {
+    const ok = setup(viewer);
+    await ok.guard.canActivate(ok.contextFor('anyUser'));
+    expect(ok.limited).toEqual([`principal:${viewer.tenantId}:user:u1`]);
+    const spent = setup(viewer, { rateLimited: true });
+    await expect(spent.guard.canActivate(spent.contextFor('anyUser'))).rejects.toMatchObject({ code: ErrorCode.RateLimited, retryAfterSeconds: 7 });
+  });
+
+  it('audits a state-changing call refused for a missing permission as denied, but not a refused read', async () => {
+    const write = setup(viewer, { method: 'POST' });
+    await expect(write.guard.canActivate(write.contextFor('guarded'))).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    expect(write.recorded).toEqual([{ outcome: 'denied', action: 'POST /api/v1/things' }]);
+    const read = setup(viewer);
+    await expect(read.guard.canActivate(read.contextFor('guarded'))).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    expect(read.recorded).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainException, ErrorCode, type ActorDto } from '@clarion/contracts';
 import { RequestContext } from '@clarion/observability';
 import type { FastifyRequest } from 'fastify';
+import { HttpAuditService, STATE_CHANGING_METHODS } from '../audit/http-audit.service';
 import { CredentialVerifierService } from '../auth/credential-verifier.service';
+import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './access.decorators';
 
 export type AuthenticatedRequest = FastifyRequest & { actor?: ActorDto };
@@ -11,12 +13,16 @@ export type AuthenticatedRequest = FastifyRequest & { actor?: ActorDto };
 /**
  * Deny by default. A route is reachable only when it is declared @Public() or declares the permissions it needs and
  * the caller presents a credential holding all of them. The tenant always comes from the verified credential.
+ * Once verified, the caller's own rate limit applies; a state-changing call refused for a missing permission is
+ * audited as denied.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly credentials: CredentialVerifierService,
+    @Optional() private readonly rateLimits?: RateLimitService,
+    @Optional() private readonly audit?: HttpAuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -30,10 +36,16 @@ export class AccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, 512) : undefined;
     const actor = await this.credentials.verify(request.headers, { sourceIp: request.ip, userAgent });
-    const missing = permissions.filter((p) => !(actor.permissions as string[]).includes(p));
-    if (missing.length > 0) throw new DomainException(ErrorCode.Forbidden, `requires ${missing.join(', ')}`);
-    request.actor = actor;
     RequestContext.set('tenantId', actor.tenantId);
+    await this.rateLimits?.enforce('principal', `${actor.tenantId}:${actor.kind}:${actor.id}`);
+    const missing = permissions.filter((p) => !(actor.permissions as string[]).includes(p));
+    if (missing.length > 0) {
+      if (this.audit && STATE_CHANGING_METHODS.has(request.method)) {
+        await this.audit.record(actor, request.method, request.routeOptions?.url ?? '', 'denied', Object.values(request.params ?? {}).join('/') || undefined);
+      }
+      throw new DomainException(ErrorCode.Forbidden, `requires ${missing.join(', ')}`);
+    }
+    request.actor = actor;
     return true;
   }
 }

@@ -1,11 +1,23 @@
 import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Headers } from '@clarion/contracts';
+import { ErrorCode, Headers } from '@clarion/contracts';
 import { createValidationPipe } from '@clarion/messaging';
 import { RequestContext } from '@clarion/observability';
 import type { ServiceRuntime } from '@clarion/platform';
+import { OpenApiDocumentHolder } from '../docs/docs.controller';
+import { buildOpenApiDocument } from '../docs/openapi';
+import { GATEWAY_CONTROLLERS } from '../gateway.module';
 import type { GatewayEnv } from '../gateway.env';
-import { ProblemJsonFilter } from './problem-json.filter';
+import { RateLimitService } from '../rate-limit/rate-limit.service';
+import { problemFor, type ProblemDocument } from './problem';
+import { ProblemJsonFilter, sendProblem } from './problem-json.filter';
+import { containsNul } from './nul-guard';
+import { routeTable } from './route-table';
+
+/** Routes that take a secret or start a sign-in: a stricter per-address bucket against password guessing. */
+const SIGN_IN_ROUTES = new Set(['POST /api/v1/auth/login', 'GET /api/v1/auth/sso/start', 'GET /api/v1/auth/sso/callback']);
+/** Load balancer probes are never limited. */
+const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz']);
 
 /**
  * HTTP hardening and plumbing for the public API: security headers, CORS allow-list, validation, problem+json
@@ -44,6 +56,33 @@ export async function configureHttp(app: NestFastifyApplication, runtime: Servic
     // Everything this request does (handlers, NATS calls, logs) sees its correlation id.
     RequestContext.run({ correlationId: String(request.id) }, () => done());
   });
+  // Per-address limits before anything else runs (credential checks included), shared by all instances via Redis.
+  const rateLimits = app.get(RateLimitService);
+  fastify.addHook('onRequest', async (request, reply) => {
+    const route = request.routeOptions?.url;
+    if (route && UNLIMITED_ROUTES.has(route)) return;
+    const buckets = SIGN_IN_ROUTES.has(`${request.method} ${route}`) ? (['ip', 'login'] as const) : (['ip'] as const);
+    for (const bucket of buckets) {
+      const decision = await rateLimits.hit(bucket, request.ip);
+      if (decision && !decision.allowed) {
+        const instance = (request.url ?? '').split('?')[0] ?? '';
+        const problem: ProblemDocument = problemFor(ErrorCode.RateLimited, `too many requests; retry after ${decision.retryAfterSeconds} s`, instance, String(request.id));
+        metrics.httpErrors.inc({ route: route ?? 'unmatched', status_code: '429', code: problem.code });
+        return sendProblem(reply.header('retry-after', String(decision.retryAfterSeconds)), problem);
+      }
+    }
+    return undefined;
+  });
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (containsNul(request.query) || containsNul(request.params) || containsNul(request.body)) {
+      const problem = problemFor(ErrorCode.ValidationFailed, 'the request contains a NUL character', (request.url ?? '').split('?')[0] ?? '', String(request.id));
+      return sendProblem(reply, problem);
+    }
+    return undefined;
+  });
+
+  app.get(OpenApiDocumentHolder).document = buildOpenApiDocument(app, routeTable(GATEWAY_CONTROLLERS), runtime.version);
+
   fastify.addHook('onResponse', (request, reply, done) => {
     const started = (request as unknown as { startedAt?: number }).startedAt ?? performance.now();
     const seconds = (performance.now() - started) / 1000;

@@ -3,7 +3,7 @@ import { DomainException, ErrorCode, isErrorCode } from '@clarion/contracts';
 import type { ServiceMetrics } from '@clarion/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { codeForStatus, PROBLEM_CONTENT_TYPE, problemFor } from './problem';
+import { codeForStatus, PROBLEM_CONTENT_TYPE, problemFor, type ProblemDocument } from './problem';
 
 /**
  * Every error leaves the gateway as problem+json with a code and the correlation id. Unknown errors are logged
@@ -22,7 +22,7 @@ export class ProblemJsonFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const correlationId = String(request.id);
     const instance = (request.url ?? '').split('?')[0] ?? '';
-    let problem;
+    let problem: ProblemDocument;
     if (exception instanceof DomainException && isErrorCode(exception.code)) {
       problem = problemFor(exception.code, exception.message, instance, correlationId, exception.details);
     } else if (exception instanceof HttpException) {
@@ -38,10 +38,13 @@ export class ProblemJsonFilter implements ExceptionFilter {
       problem = problemFor(ErrorCode.Internal, `internal error; quote correlation id ${correlationId}`, instance, correlationId);
     }
     this.metrics.httpErrors.inc({ route: request.routeOptions?.url ?? 'unmatched', status_code: String(problem.status), code: problem.code });
-    void reply
-      .status(problem.status)
-      .header('content-type', PROBLEM_CONTENT_TYPE)
-      .header('cache-control', 'no-store')
-      .send(problem);
+    const retryAfter = (exception as { retryAfterSeconds?: unknown })?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    sendProblem(reply, problem);
   }
+}
+
+/** Answers with a problem document (also used by Fastify hooks, which run outside Nest's exception filters). */
+export function sendProblem(reply: FastifyReply, problem: ProblemDocument): FastifyReply {
+  return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).header('cache-control', 'no-store').send(problem);
 }

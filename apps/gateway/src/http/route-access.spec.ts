@@ -1,30 +1,59 @@
-import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { GatewayModule } from '../gateway.module';
-import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './access.decorators';
-
-type Ctor = new (...args: never[]) => object;
+import { PERMISSIONS } from '@clarion/contracts';
+import { GATEWAY_CONTROLLERS } from '../gateway.module';
+import { routeTable } from './route-table';
 
 /** Walks the gateway's route table: every route is either deliberately public or declares its permissions. */
 describe('gateway route table', () => {
-  const controllers = (Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, GatewayModule) ?? []) as Ctor[];
-  const routes = controllers.flatMap((controller) =>
-    Object.getOwnPropertyNames(controller.prototype)
-      .filter((name) => name !== 'constructor')
-      .map((name) => ({ controller, name, handler: (controller.prototype as Record<string, unknown>)[name] as object }))
-      .filter((r) => Reflect.getMetadata(METHOD_METADATA, r.handler) !== undefined)
-      .map((r) => ({
-        ...r,
-        path: `${String(Reflect.getMetadata(PATH_METADATA, r.controller) ?? '')}/${String(Reflect.getMetadata(PATH_METADATA, r.handler) ?? '')}`,
-      })),
-  );
+  const routes = routeTable(GATEWAY_CONTROLLERS);
 
-  it('has routes to check', () => {
-    expect(routes.length).toBeGreaterThanOrEqual(3);
+  it('has the API v1 routes to check', () => {
+    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['POST /api/v1/users', 'GET /api/v1/users', 'PATCH /api/v1/users/:id', 'POST /api/v1/users/:id/password-reset', 'GET /api/v1/audit', 'PUT /api/v1/flags/:key']),
+    );
   });
 
-  it.each(routes.map((r) => [r.path, r] as const))('%s declares @Public(), @Authenticated() or @RequirePermissions()', (_path, route) => {
-    const isPublic = Reflect.getMetadata(PUBLIC_ROUTE, route.handler) ?? Reflect.getMetadata(PUBLIC_ROUTE, route.controller);
-    const permissions = Reflect.getMetadata(REQUIRED_PERMISSIONS, route.handler) ?? Reflect.getMetadata(REQUIRED_PERMISSIONS, route.controller);
-    expect(isPublic === true || Array.isArray(permissions)).toBe(true);
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s declares @Public(), @Authenticated() or @RequirePermissions()', (_path, route) => {
+    expect(route.isPublic || Array.isArray(route.permissions)).toBe(true);
+  });
+
+  it('names only permissions that exist', () => {
+    const unknown = routes.flatMap((r) => r.permissions ?? []).filter((p) => !(PERMISSIONS as readonly string[]).includes(p));
+    expect(unknown).toEqual([]);
+  });
+
+  it('keeps public routes to health, docs, the key set, status and the sign-in steps', () => {
+    const publicRoutes = routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`);
+    const allowed = /^(GET \/healthz|GET \/readyz|GET \/\.well-known\/jwks\.json|GET \/api\/v1\/system\/status|GET \/api\/docs.*|POST \/api\/v1\/auth\/(login|refresh|logout)|GET \/api\/v1\/auth\/sso\/(start|callback))$/;
+    expect(publicRoutes.filter((r) => !allowed.test(r))).toEqual([]);
+  });
+
+  it('requires a permission on every state-changing route except a user\'s own sessions and password', () => {
+    const selfService = new Set(['DELETE /api/v1/auth/sessions/:sessionId', 'DELETE /api/v1/auth/sessions', 'POST /api/v1/auth/password']);
+    const loose = routes.filter((r) => r.method !== 'GET' && !r.isPublic && (r.permissions ?? []).length === 0).map((r) => `${r.method} ${r.path}`);
+    expect(loose.filter((r) => !selfService.has(r))).toEqual([]);
+  });
+
+  it('declares the agreed permission of each API v1 route (a change to this table is a policy change)', () => {
+    const agreed: Record<string, string[]> = {
+      'POST /api/v1/users': ['users:manage'],
+      'GET /api/v1/users': ['users:read'],
+      'PATCH /api/v1/users/:id': ['users:manage'],
+      'POST /api/v1/users/:id/password-reset': ['users:manage'],
+      'POST /api/v1/api-keys': ['apikeys:manage'],
+      'GET /api/v1/api-keys': ['apikeys:manage'],
+      'DELETE /api/v1/api-keys/:id': ['apikeys:manage'],
+      'GET /api/v1/audit': ['audit:read'],
+      'PUT /api/v1/auth/sso': ['users:manage'],
+      'GET /api/v1/auth/sso': ['users:manage'],
+      'GET /api/v1/flags': ['flags:read'],
+      'PUT /api/v1/flags/:key': ['flags:manage'],
+      'GET /api/v1/auth/me': [],
+      'GET /api/v1/auth/sessions': [],
+      'DELETE /api/v1/auth/sessions/:sessionId': [],
+      'DELETE /api/v1/auth/sessions': [],
+      'POST /api/v1/auth/password': [],
+    };
+    const declared = Object.fromEntries(routes.filter((r) => !r.isPublic).map((r) => [`${r.method} ${r.path}`, r.permissions]));
+    expect(declared).toEqual(agreed);
   });
 });

@@ -1,8 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import type { SystemStatusResponse } from '@clarion/contracts';
+import { ApiTags } from '@nestjs/swagger';
+import { SystemStatusResponseModel } from '../auth/auth-responses.dto';
 import { Public } from '../http/access.decorators';
+import { ApiRoute } from '../http/api-route.decorator';
 import { SystemService } from './system.service';
 
+@ApiTags('system')
 @Controller('api/v1/system')
 export class SystemController {
   constructor(private readonly system: SystemService) {}
@@ -12,6 +16,7 @@ export class SystemController {
    */
   @Public()
   @Get('status')
+  @ApiRoute({ summary: 'Status of every service (a status page: no tenant data)', type: SystemStatusResponseModel })
   status(): Promise<SystemStatusResponse> {
     return this.system.status();
   }

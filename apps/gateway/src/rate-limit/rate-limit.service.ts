@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainException, ErrorCode } from '@clarion/contracts';
+import { ServiceMetrics } from '@clarion/observability';
+import { RedisClient } from '@clarion/persistence';
+import { ROOT_LOGGER } from '@clarion/platform';
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import { GatewayEnv } from '../gateway.env';
+import { RateLimiter, type RateLimitDecision } from './rate-limiter';
+
+export type RateLimitBucket = 'ip' | 'login' | 'principal';
+
+/** A 429: the filter adds `Retry-After` from `retryAfterSeconds`. */
+export class RateLimitedException extends DomainException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(ErrorCode.RateLimited, `too many requests; retry after ${retryAfterSeconds} s`);
+  }
+}
+
+function counter(metrics: ServiceMetrics, name: string, help: string, labelNames: string[]): Counter {
+  return (metrics.registry.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [metrics.registry] });
+}
+
+/**
+ * The gateway's rate limits, in Redis so that every instance counts the same requests: per client address (every
+ * route but the health probes), a stricter one per address for sign-in routes, and per principal (user or API key)
+ * once a credential is verified. When Redis cannot answer, requests pass (logged and counted): Redis being down makes
+ * the gateway not-ready, and refusing all traffic would turn a cache outage into a full outage.
+ */
+@Injectable()
+export class RateLimitService {
+  private readonly limiter: RateLimiter;
+  private readonly refused: Counter;
+  private readonly errors: Counter;
+  private lastErrorLog = 0;
+
+  constructor(
+    redis: RedisClient,
+    private readonly env: GatewayEnv,
+    metrics: ServiceMetrics,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    this.limiter = new RateLimiter(redis);
+    this.refused = counter(metrics, 'clarion_gateway_rate_limited_total', 'Requests refused with 429, by bucket.', ['bucket']);
+    this.errors = counter(metrics, 'clarion_gateway_rate_limit_errors_total', 'Rate-limit checks that Redis could not answer (the request passed).', []);
+  }
+
+  private limitOf(bucket: RateLimitBucket): number {
+    if (bucket === 'ip') return this.env.RATE_LIMIT_PER_IP;
+    if (bucket === 'login') return this.env.RATE_LIMIT_LOGIN_PER_IP;
+    return this.env.RATE_LIMIT_PER_PRINCIPAL;
+  }
+
+  /** Counts one request in the bucket; the decision, or null when limits are off or Redis did not answer. */
+  async hit(bucket: RateLimitBucket, subject: string): Promise<RateLimitDecision | null> {
+    if (!this.env.RATE_LIMIT_ENABLED) return null;
+    try {
+      const decision = await this.limiter.hit(`${bucket}:${subject}`, this.limitOf(bucket), this.env.RATE_LIMIT_WINDOW_S);
+      if (!decision.allowed) this.refused.inc({ bucket });
+      return decision;
+    } catch (err) {
+      this.errors.inc();
+      if (Date.now() - this.lastErrorLog > 10_000) {
+        this.lastErrorLog = Date.now();
+        this.logger.warn({ err: (err as Error).message }, 'rate limit check failed; letting requests through');
+      }
+      return null;
+    }
+  }
+
+  /** Throws RateLimitedException when the bucket is full. */
+  async enforce(bucket: RateLimitBucket, subject: string): Promise<void> {
+    const decision = await this.hit(bucket, subject);
+    if (decision && !decision.allowed) throw new RateLimitedException(decision.retryAfterSeconds);
+  }
+}

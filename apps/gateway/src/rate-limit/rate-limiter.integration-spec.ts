@@ -1,0 +1,48 @@
+import { RedisClient } from '@clarion/persistence';
+import { TestInfra, testLogger } from '@clarion/testing';
+import { randomUUID } from 'node:crypto';
+import { RateLimiter } from './rate-limiter';
+
+/** The sliding-window script against the real Redis, with two clients standing for two gateway instances. */
+describe('RateLimiter (Redis sliding window)', () => {
+  const clients = [new RedisClient(TestInfra.redisUrl, 'rl-test-1', testLogger()), new RedisClient(TestInfra.redisUrl, 'rl-test-2', testLogger())];
+  const [one, two] = clients.map((c) => new RateLimiter(c)) as [RateLimiter, RateLimiter];
+
+  beforeAll(async () => {
+    await Promise.all(clients.map((c) => c.client.connect()));
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('lets `limit` requests through across both instances, then refuses with a wait within the window', async () => {
+    const bucket = `test:${randomUUID()}`;
+    const decisions = [];
+    for (let i = 0; i < 10; i++) decisions.push(await (i % 2 ? two : one).hit(bucket, 10, 60));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+    expect(decisions.map((d) => d.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    const refused = await two.hit(bucket, 10, 60);
+    expect(refused).toMatchObject({ allowed: false, remaining: 0 });
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(120);
+  });
+
+  it('does not count refused requests, and lets requests through again once the window has slid', async () => {
+    const bucket = `test:${randomUUID()}`;
+    expect((await one.hit(bucket, 2, 1)).allowed).toBe(true);
+    expect((await two.hit(bucket, 2, 1)).allowed).toBe(true);
+    for (let i = 0; i < 5; i++) expect((await one.hit(bucket, 2, 1)).allowed).toBe(false);
+    // Two windows later nothing of the burst weighs any more.
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await two.hit(bucket, 2, 1)).allowed).toBe(true);
+  });
+
+  it('keeps buckets apart', async () => {
+    const a = `test:${randomUUID()}`;
+    const b = `test:${randomUUID()}`;
+    expect((await one.hit(a, 1, 60)).allowed).toBe(true);
+    expect((await one.hit(a, 1, 60)).allowed).toBe(false);
+    expect((await one.hit(b, 1, 60)).allowed).toBe(true);
+  });
+});

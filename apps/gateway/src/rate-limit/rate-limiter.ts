@@ -1,0 +1,75 @@
+import type { RedisClient } from '@clarion/persistence';
+
+/**
+ * Sliding-window counter (the weighted sum of the current and the previous fixed window), one Redis hash per bucket,
+ * updated atomically by one Lua script so every gateway instance shares the count. Redis's own clock (`TIME`) keeps
+ * instances with skewed clocks in the same window. A refused request is not counted, so a client that keeps
+ * hammering gets in again as soon as its rate drops below the limit.
+ *
+ * Returns { allowed, remaining, retryAfterMs }.
+ */
+const SLIDING_WINDOW_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local idx = math.floor(now / window)
+local stored = redis.call('HMGET', KEYS[1], 'w', 'c', 'p')
+local w = tonumber(stored[1])
+local c = tonumber(stored[2]) or 0
+local p = tonumber(stored[3]) or 0
+if w ~= idx then
+  if w == idx - 1 then p = c else p = 0 end
+  c = 0
+end
+local windowStart = idx * window
+local elapsed = (now - windowStart) / window
+local estimate = p * (1 - elapsed) + c
+if estimate + 1 > limit then
+  local wait
+  if c + 1 > limit then
+    -- Not before the next window, and then until the carried-over count has decayed enough.
+    wait = (windowStart + window - now) + math.ceil(window * math.max(0, 1 - (limit - 1) / c))
+  else
+    -- Within this window, once the previous window's weight has fallen far enough.
+    wait = math.ceil(windowStart + window * (1 - (limit - c - 1) / p) - now)
+  end
+  redis.call('HSET', KEYS[1], 'w', idx, 'c', c, 'p', p)
+  redis.call('PEXPIRE', KEYS[1], window * 2)
+  return {0, 0, math.max(1, wait)}
+end
+c = c + 1
+redis.call('HSET', KEYS[1], 'w', idx, 'c', c, 'p', p)
+redis.call('PEXPIRE', KEYS[1], window * 2)
+return {1, math.floor(limit - estimate - 1), 0}
+`;
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Whole seconds to wait before the next request can pass (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+type RedisWithScript = RedisClient['client'] & {
+  clarionSlidingWindow(key: string, windowMs: number, limit: number): Promise<[number, number, number]>;
+};
+
+export class RateLimiter {
+  private readonly client: RedisWithScript;
+
+  constructor(redis: RedisClient) {
+    const client = redis.client as RedisWithScript;
+    // defineCommand sends EVALSHA and falls back to EVAL once per connection: the script text travels rarely.
+    if (typeof client.clarionSlidingWindow !== 'function') {
+      client.defineCommand('clarionSlidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA });
+    }
+    this.client = client;
+  }
+
+  async hit(bucket: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
+    const [allowed, remaining, waitMs] = await this.client.clarionSlidingWindow(`rl:v1:${bucket}`, windowSeconds * 1000, limit);
+    return { allowed: allowed === 1, limit, remaining: Math.max(0, remaining), retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, Math.ceil(waitMs / 1000)) };
+  }
+}
