@@ -13,7 +13,11 @@ import { PasswordHasherService } from './passwords/password-hasher.service';
 import { SessionService } from './sessions/session.service';
 import { LoginThrottleService } from './throttle/login-throttle.service';
 import { TokenService } from './tokens/token.service';
+import { BootstrapAdmin } from './users/bootstrap-admin';
 import { UserService } from './users/user.service';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const STRONG = 'violet-Harbor-quantum-57-lantern';
 
@@ -220,6 +224,43 @@ describe('auth service (real PostgreSQL and Redis)', () => {
       await expect(users.update({ actor: adminActor(), userId: adminId, status: 'disabled' })).rejects.toMatchObject({ code: ErrorCode.Conflict });
       const eve = await users.create({ actor: adminActor(), email: 'eve@acme.example', displayName: 'Eve', roles: ['viewer'], password: STRONG });
       await expect(users.update({ actor: adminActor(), userId: eve.id, roles: ['superadmin'] })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    });
+  });
+
+  describe('sessions over time and passwords', () => {
+    it('refuses a refresh after the idle lifetime, and after the absolute lifetime', async () => {
+      const su = new Client({ connectionString: TestInfra.superuserUrl });
+      await su.connect();
+      try {
+        const idle = await login('ada@acme.example', STRONG);
+        await su.query(`UPDATE sessions SET idle_expires_at = now() - interval '1 second' WHERE id = $1`, [idle.sessionId]);
+        await expect(sessions.refresh({ refreshToken: idle.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+        const absolute = await login('ada@acme.example', STRONG);
+        await su.query(`UPDATE sessions SET absolute_expires_at = now() - interval '1 second' WHERE id = $1`, [absolute.sessionId]);
+        await expect(sessions.refresh({ refreshToken: absolute.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      } finally {
+        await su.end();
+      }
+    });
+
+    it('changes a password only with the current one', async () => {
+      const frank = await users.create({ actor: adminActor(), email: 'frank@acme.example', displayName: 'Frank', roles: ['viewer'], password: STRONG });
+      const actor: ActorDto = { kind: 'user', tenantId, id: frank.id, permissions: [] };
+      await expect(users.changePassword({ actor, currentPassword: 'not-the-current-one', newPassword: 'another-Granite-bicycle-73' })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      await expect(login('frank@acme.example', 'another-Granite-bicycle-73')).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    });
+
+    it('creates the first admin from a one-time bootstrap file, and never again once the tenant has users', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'clarion-bootstrap-'));
+      const file = join(dir, 'bootstrap.json');
+      const slug = `boot-${run}`;
+      writeFileSync(file, JSON.stringify({ tenant: slug, email: 'first@boot.example', displayName: 'First Admin', password: STRONG }));
+      const bootstrap = new BootstrapAdmin(env, db, users, logger);
+      expect(await bootstrap.apply(file)).toBe(true);
+      await expect(sessions.login({ tenant: slug, email: 'first@boot.example', password: STRONG })).resolves.toMatchObject({ tokenType: 'Bearer' });
+      writeFileSync(file, JSON.stringify({ tenant: slug, email: 'first@boot.example', displayName: 'First Admin', password: 'attacker-Chosen-passphrase-99' }));
+      expect(await bootstrap.apply(file)).toBe(false);
+      await expect(sessions.login({ tenant: slug, email: 'first@boot.example', password: 'attacker-Chosen-passphrase-99' })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
     });
   });
 

@@ -32,17 +32,21 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
     if (!file) return;
     void this.db
       .start()
-      .then(async () => {
-        const spec = JSON.parse(readFileSync(file, 'utf8')) as BootstrapSpec;
-        const tenant = await this.db.withoutTenant((m) => new TenantRepository(m).findBySlug(spec.tenant));
-        const existing = tenant ? await this.db.withTenant(tenant.id, (m) => new UserRepository(m).count()) : 0;
-        if (existing > 0) {
-          this.logger.warn({ file }, 'bootstrap file ignored: the tenant already has users; delete the file');
-          return;
-        }
-        const admin = await this.users.createAdmin({ tenantSlug: spec.tenant, tenantName: spec.tenantName, email: spec.email, displayName: spec.displayName, password: spec.password, roles: ['admin'] });
-        this.logger.info({ tenant: spec.tenant, userId: admin.id }, 'bootstrap admin created; delete the bootstrap file');
-      })
+      .then(() => this.apply(file))
       .catch((err: unknown) => this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'bootstrap admin failed'));
+  }
+
+  /** Creates the admin the file describes, unless its tenant already has a user. Returns whether it did. */
+  async apply(file: string): Promise<boolean> {
+    const spec = JSON.parse(readFileSync(file, 'utf8')) as BootstrapSpec;
+    const tenant = await this.db.withoutTenant((m) => new TenantRepository(m).findBySlug(spec.tenant));
+    const existing = tenant ? await this.db.withTenant(tenant.id, (m) => new UserRepository(m).count()) : 0;
+    if (existing > 0) {
+      this.logger.warn({ file }, 'bootstrap file ignored: the tenant already has users; delete the file');
+      return false;
+    }
+    const admin = await this.users.createAdmin({ tenantSlug: spec.tenant, tenantName: spec.tenantName, email: spec.email, displayName: spec.displayName, password: spec.password, roles: ['admin'] });
+    this.logger.info({ tenant: spec.tenant, userId: admin.id }, 'bootstrap admin created; delete the bootstrap file');
+    return true;
   }
 }
