@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { FlowStreamSetup } from '@clarion/platform';
+import { ExporterQueryService } from './exporters/exporter-query.service';
+import { ExportersController } from './exporters/exporters.controller';
+import { IngestPipeline } from './ingest-pipeline';
 import { SystemController } from './system/system.controller';
 
-/** The ingest service: the NetFlow v5/v9/IPFIX collector. */
+/** The ingest service: the NetFlow v5/v9/IPFIX collector, its flow storage and its exporter registry. */
 @Module({
-  controllers: [SystemController],
-  providers: [FlowStreamSetup],
+  controllers: [SystemController, ExportersController],
+  providers: [FlowStreamSetup, IngestPipeline, ExporterQueryService],
 })
 export class IngestModule {}

@@ -12,4 +12,7 @@ export * from './lib/auth/auth.dto';
 export * from './lib/auth/permissions';
 export * from './lib/auth/sso.dto';
 export * from './lib/auth/access-token.verifier';
+export * from './lib/ingest/address-bytes';
+export * from './lib/ingest/exporters.dto';
+export * from './lib/ingest/flow-batch.codec';
 export * from './lib/flags/feature-flags';

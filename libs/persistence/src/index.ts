@@ -13,5 +13,8 @@ export * from './repositories/signing-key.repository';
 export * from './repositories/sso-config.repository';
 export * from './repositories/tenant-lookup.repository';
 export * from './repositories/user.repository';
+export * from './repositories/flow.repository';
+export * from './repositories/exporter.repository';
+export * from './repositories/template.repository';
 export * from './lib/query-result';
 export * from './lib/api-key-cache';

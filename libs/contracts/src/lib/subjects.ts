@@ -30,6 +30,8 @@ export const Subjects = {
   },
   ingest: {
     status: 'clarion.ingest.status.v1',
+    exportersList: 'clarion.ingest.exporters.list.v1',
+    exportersGet: 'clarion.ingest.exporters.get.v1',
   },
   clustering: {
     status: 'clarion.clustering.status.v1',

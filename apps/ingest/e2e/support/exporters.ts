@@ -1,0 +1,124 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { KnownFlow } from './known-traffic';
+
+const run = promisify(execFile);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function exited(child: ChildProcess, timeoutMs: number, what: string): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return Promise.race([
+    new Promise<number | null>((r) => child.once('exit', (code) => r(code))),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${what} did not exit within ${timeoutMs} ms`));
+      }, timeoutMs),
+    ),
+  ]);
+}
+
+/**
+ * Runs softflowd over a capture and exports every flow to 127.0.0.1:port. With -r, softflowd 1.1.0 advances through the
+ * file only when its main loop wakes (a control-socket request or the expiry timer, 60 s by default), and at the end of
+ * the file it expires every flow, exports them and exits. So: poke it through its control socket until it exits.
+ */
+export async function runSoftflowd(pcap: string, port: number, version: 5 | 9 | 10, workDir: string): Promise<void> {
+  await mkdir(workDir, { recursive: true });
+  const ctl = join(workDir, `softflowd-${version}-${port}.ctl`);
+  const child = spawn('softflowd', ['-d', '-r', pcap, '-n', `127.0.0.1:${port}`, '-v', String(version), '-p', join(workDir, `softflowd-${port}.pid`), '-c', ctl], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const done = exited(child, 20_000, 'softflowd');
+  try {
+    while (child.exitCode === null && child.signalCode === null) {
+      await sleep(100);
+      await run('softflowctl', ['-c', ctl, 'statistics']).catch(() => undefined);
+    }
+    const code = await done;
+    if (code !== 0) throw new Error(`softflowd exited with ${code}: ${log}`);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Runs pmacct's pmacctd over a capture with the nfprobe plugin exporting to 127.0.0.1:port. pmacctd keeps waiting after
+ * the file (pcap_savefile_wait) so the plugin is not cut off; SIGINT then makes nfprobe export every flow and exit.
+ */
+export async function runPmacctd(pcap: string, port: number, version: 9 | 10, workDir: string): Promise<void> {
+  await mkdir(workDir, { recursive: true });
+  const config = join(workDir, `pmacctd-${port}.conf`);
+  await writeFile(
+    config,
+    [
+      'daemonize: false',
+      `pcap_savefile: ${pcap}`,
+      'pcap_savefile_wait: true',
+      'plugins: nfprobe',
+      `nfprobe_receiver: 127.0.0.1:${port}`,
+      `nfprobe_version: ${version}`,
+      `pidfile: ${join(workDir, `pmacctd-${port}.pid`)}`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('pmacctd', ['-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  try {
+    for (let i = 0; i < 100 && !log.includes('finished reading PCAP capture file'); i++) await sleep(100);
+    if (!log.includes('finished reading PCAP capture file')) throw new Error(`pmacctd did not read the capture:\n${log}`);
+    await sleep(500);
+    child.kill('SIGINT');
+    await exited(child, 10_000, 'pmacctd');
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** nfdump's collector on a port, writing into its own directory; `stop()` ends it and reads back every flow with nfdump. */
+export async function startNfcapd(dir: string, port: number): Promise<{ stop: () => Promise<KnownFlow[]> }> {
+  await mkdir(dir, { recursive: true });
+  const child = spawn('nfcapd', ['-w', dir, '-p', String(port), '-b', '127.0.0.1'], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && !(await udpPortBound(port)); i++) await sleep(50);
+  if (child.exitCode !== null || !(await udpPortBound(port))) throw new Error(`nfcapd did not start (exit code ${child.exitCode})`);
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited(child, 10_000, 'nfcapd');
+      const files = (await readdir(dir)).filter((f) => f.startsWith('nfcapd.'));
+      if (files.length === 0) return [];
+      const { stdout } = await run('nfdump', ['-R', dir, '-q', '-N', '-o', 'csv'], { maxBuffer: 64 * 1024 * 1024 });
+      return parseNfdumpCsv(stdout);
+    },
+  };
+}
+
+/** True once some socket is bound to the UDP port (Linux /proc/net/udp). */
+export async function udpPortBound(port: number): Promise<boolean> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (text.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return true;
+  }
+  return false;
+}
+
+const PROTOCOLS: Record<string, number> = { TCP: 6, UDP: 17, ICMP: 1, ICMP6: 58 };
+
+/** nfdump -o csv lines: ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,... */
+export function parseNfdumpCsv(text: string): KnownFlow[] {
+  const flows: KnownFlow[] = [];
+  for (const line of text.split('\n')) {
+    const c = line.split(',');
+    if (c.length < 13 || !/^\d{4}-/.test(c[0])) continue;
+    const protocol = PROTOCOLS[c[7].trim()] ?? Number(c[7]);
+    flows.push({ srcAddress: c[3], dstAddress: c[4], srcPort: Number(c[5]), dstPort: Number(c[6]), protocol, packets: Number(c[11]), bytes: Number(c[12]) });
+  }
+  return flows;
+}

@@ -1,0 +1,122 @@
+import fc from 'fast-check';
+import { NetflowDecoder } from '@clarion/netflow';
+import { Registry } from 'prom-client';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the netflow library's packet builders, test-only by design (libs/netflow/README.md)
+import { buildIpfixMessage, buildV5Packet, IPFIX_REALISTIC_FIELDS, flowFieldValues, sampleFlows } from '../../../../libs/netflow/src/testing/packet-builders';
+import type { ExporterRegistry } from '../exporters/exporter-registry';
+import { IngestMetrics } from '../metrics/ingest-metrics';
+import type { FlowBatcher } from '../storage/flow-batcher';
+import type { TemplateStore } from '../templates/template-store';
+import type { TenantDirectory, TenantLookup } from '../tenancy/tenant-directory';
+import { FlowCollector } from './flow-collector';
+
+const TENANT = '6f1c1b7e-3b5c-4a59-9d0e-1a2b3c4d5e6f';
+
+function setup() {
+  const registry = new Registry();
+  const metrics = new IngestMetrics(registry);
+  const decoder = new NetflowDecoder();
+  const added: Array<{ tenantId: string; records: number }> = [];
+  const recorded: string[] = [];
+  const changed: string[] = [];
+  const tenants = {
+    lookup: (exporter: string): TenantLookup => (exporter.startsWith('10.') ? { tenantId: TENANT, slug: 'acme' } : { refused: 'no_tenant' }),
+  } as unknown as TenantDirectory;
+  const batcher = { add: (tenantId: string, records: unknown[]) => added.push({ tenantId, records: records.length }) } as unknown as FlowBatcher;
+  const exporters = { record: (exporter: string) => recorded.push(exporter) } as unknown as ExporterRegistry;
+  const templates = { markChanged: (exporter: string) => changed.push(exporter) } as unknown as TemplateStore;
+  const collector = new FlowCollector(decoder, tenants, batcher, exporters, templates, metrics, () => 1_764_000_000_000);
+  const value = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
+    const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+    const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
+    return values.filter((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l)).reduce((s, v) => s + v.value, 0);
+  };
+  return { collector, added, recorded, changed, value };
+}
+
+const ipfix = (sequence: number, withTemplate: boolean) => {
+  const flows = sampleFlows(3, sequence + 1, { baseMs: 1_764_000_000_000 });
+  return buildIpfixMessage({
+    exportTimeSecs: 1_764_000_000,
+    sequence,
+    observationDomain: 1,
+    sets: [
+      ...(withTemplate ? [{ kind: 'template' as const, templates: [{ templateId: 300, fields: [...IPFIX_REALISTIC_FIELDS] }] }] : []),
+      { kind: 'data' as const, templateId: 300, fields: [...IPFIX_REALISTIC_FIELDS], records: flows.map((f) => flowFieldValues(IPFIX_REALISTIC_FIELDS, f)) },
+    ],
+  });
+};
+
+describe('flow collector', () => {
+  it('decodes a packet into the tenant batch and counts it by version and exporter', async () => {
+    const { collector, added, recorded, changed, value } = setup();
+    collector.onPacket(ipfix(0, true), '::ffff:10.1.1.1');
+    expect(added).toEqual([{ tenantId: TENANT, records: 3 }]);
+    expect(recorded).toEqual(['10.1.1.1']);
+    expect(changed).toEqual(['10.1.1.1']);
+    expect(await value('clarion_ingest_packets_total', { version: '10', exporter: '10.1.1.1' })).toBe(1);
+    expect(await value('clarion_ingest_records_total', { version: '10', exporter: '10.1.1.1' })).toBe(3);
+  });
+
+  it('counts data that waits for its template, and the records released when it comes', async () => {
+    const { collector, added, value } = setup();
+    collector.onPacket(ipfix(0, false), '10.1.1.1');
+    expect(added).toEqual([]);
+    expect(await value('clarion_ingest_template_misses_total')).toBe(1);
+    collector.onPacket(ipfix(3, true), '10.1.1.1');
+    expect(added).toEqual([{ tenantId: TENANT, records: 6 }]);
+    expect(await value('clarion_ingest_held_records_released_total')).toBe(3);
+  });
+
+  it('counts records lost between exporter and collector from sequence gaps', async () => {
+    const { collector, value } = setup();
+    const v5 = (sequence: number) =>
+      buildV5Packet({
+        sysUptimeMs: 100_000,
+        unixSecs: 1_764_000_000,
+        sequence,
+        records: [{ srcAddress: '10.0.0.1', dstAddress: '10.0.0.2', inputInterface: 1, outputInterface: 2, packets: 1, bytes: 60, firstUptimeMs: 99_000, lastUptimeMs: 99_500, srcPort: 1, dstPort: 2, tcpFlags: 0, protocol: 17 }],
+      });
+    collector.onPacket(v5(0), '10.9.9.9');
+    collector.onPacket(v5(11), '10.9.9.9');
+    expect(await value('clarion_ingest_lost_records_total', { exporter: '10.9.9.9' })).toBe(10);
+  });
+
+  it('refuses packets of exporters without a tenant before decoding them', async () => {
+    const { collector, added, recorded, value } = setup();
+    collector.onPacket(ipfix(0, true), '192.0.2.1');
+    expect(added).toEqual([]);
+    expect(recorded).toEqual([]);
+    expect(await value('clarion_ingest_packets_refused_total', { reason: 'no_tenant' })).toBe(1);
+    expect(await value('clarion_ingest_packets_total')).toBe(0);
+  });
+
+  it('never throws on garbage, truncated or mutated packets, and counts every rejection by reason', async () => {
+    const { collector, value } = setup();
+    const good = ipfix(0, true);
+    let sent = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 1500 }),
+          fc.integer({ min: 0, max: good.length }).map((n) => good.subarray(0, n)),
+          fc.array(fc.tuple(fc.nat(good.length - 1), fc.nat(255)), { minLength: 1, maxLength: 8 }).map((edits) => {
+            const copy = good.slice();
+            for (const [i, b] of edits) copy[i] = b;
+            return copy;
+          }),
+        ),
+        (packet) => {
+          expect(() => collector.onPacket(packet, '10.2.2.2')).not.toThrow();
+          sent++;
+        },
+      ),
+      { numRuns: 500 },
+    );
+    expect(sent).toBe(500);
+    expect(await value('clarion_ingest_packets_total')).toBe(500);
+    expect(await value('clarion_ingest_decode_errors_total')).toBeGreaterThan(0);
+    expect(await value('clarion_ingest_decode_errors_total', { reason: 'DECODER_FAULT' })).toBe(0);
+    collector.tick();
+  });
+});
