@@ -239,7 +239,9 @@ async function main() {
 
   const supervisorStart = Date.now();
   say(`starting ${SERVICES.map((s) => s.name).join(', ')}`);
-  for (const s of SERVICES) start(s.name, s.colour, [join('dist/apps', s.name, 'src/main.js')], { OPS_PORT: String(s.opsPort) });
+  // npm start's demo: the simulator's exporters are unknown to ingest, so they go to the `demo` tenant start.sh creates.
+  const demoTenant = (name) => (name === 'ingest' && !process.env.INGEST_DEFAULT_TENANT ? { INGEST_DEFAULT_TENANT: 'demo' } : {});
+  for (const s of SERVICES) start(s.name, s.colour, [join('dist/apps', s.name, 'src/main.js')], { OPS_PORT: String(s.opsPort), ...demoTenant(s.name) });
 
   if (!(await waitUntilReady())) {
     if (!stopping) await stopAll(1);

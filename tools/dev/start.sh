@@ -24,5 +24,10 @@ npm run --silent build
 step "migrate"
 npm run --silent migrate
 
+# The demo feed (tools/simulator) needs a tenant to land in: a tenant only, no user and no credentials.
+# ingest maps unknown exporters to it because run-services.mjs sets INGEST_DEFAULT_TENANT=demo for npm start.
+psql -q -h "${PGHOST:-127.0.0.1}" -U clarion_owner -d clarion -v ON_ERROR_STOP=1 \
+  -c "INSERT INTO tenants (slug, name) VALUES ('demo', 'Demo (npm start)') ON CONFLICT (slug) DO NOTHING" >/dev/null
+
 step "services (ready after $(since) of setup)"
 exec node tools/dev/run-services.mjs
