@@ -9,6 +9,7 @@
 // - v9 FIRST/LAST_SWITCHED are sysUptime milliseconds, relative to the exporter's boot; IPFIX carries
 //   flowStart/EndMilliseconds (IEs 152/153) as absolute time;
 // - packets never exceed `maxPacketBytes` (1400 by default: below a 1500-byte MTU with IP/UDP/tunnel headers).
+import { Ie } from '@clarion/netflow';
 import { type SimulatedFlow } from './simulated-flow';
 
 /** An information element: id, length in bytes, enterprise number (0 = IANA / NetFlow v9). */
@@ -61,30 +62,8 @@ const IPFIX_HEADER_LENGTH = 16;
 const SET_HEADER_LENGTH = 4;
 const TWO_32 = 4294967296;
 
-/** Element ids (RFC 7012 / RFC 3954 section 8). */
-const IE = {
-  octetDeltaCount: 1,
-  packetDeltaCount: 2,
-  protocolIdentifier: 4,
-  tcpControlBits: 6,
-  sourceTransportPort: 7,
-  sourceIPv4Address: 8,
-  ingressInterface: 10,
-  destinationTransportPort: 11,
-  destinationIPv4Address: 12,
-  egressInterface: 14,
-  flowEndSysUpTime: 21,
-  flowStartSysUpTime: 22,
-  sourceIPv6Address: 27,
-  destinationIPv6Address: 28,
-  sourceMacAddress: 56,
-  vlanId: 58,
-  postVlanId: 59,
-  flowDirection: 61,
-  destinationMacAddress: 80,
-  flowStartMilliseconds: 152,
-  flowEndMilliseconds: 153,
-} as const;
+// Element ids: the decoder's own table (RFC 7012 / RFC 3954 section 8), so the encoder cannot disagree with it.
+const IE = Ie;
 
 function layoutFor(version: 9 | 10, ipv6: boolean, sgt: boolean, sgtFields: SgtFields): Layout {
   const f = (id: number, length: number, enterprise = 0): FieldSpec => ({ id, length, enterprise });
