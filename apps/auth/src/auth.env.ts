@@ -1,8 +1,8 @@
-import { BaseServiceEnv, EnvVar, ToInt } from '@clarion/config';
+import { AccessTokenServiceEnv, EnvVar, ToInt } from '@clarion/config';
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 
 /** Configuration of the auth service (tenants, users, sessions, tokens, API keys and the audit log). */
-export class AuthEnv extends BaseServiceEnv {
+export class AuthEnv extends AccessTokenServiceEnv {
   override OPS_PORT = 9401;
 
   @EnvVar({
@@ -14,14 +14,6 @@ export class AuthEnv extends BaseServiceEnv {
   @IsString()
   @MinLength(32)
   AUTH_MASTER_KEY!: string;
-
-  @EnvVar({ type: 'string', description: 'Issuer (`iss`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
-  @IsString()
-  AUTH_ISSUER = 'clarion';
-
-  @EnvVar({ type: 'string', description: 'Audience (`aud`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
-  @IsString()
-  AUTH_AUDIENCE = 'clarion-api';
 
   @EnvVar({ type: 'integer (seconds)', description: 'Lifetime of an access token.' })
   @ToInt()

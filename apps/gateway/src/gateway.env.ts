@@ -1,8 +1,8 @@
-import { BaseServiceEnv, EnvVar, noWildcard, ToBoolean, ToInt, ToList } from '@clarion/config';
+import { AccessTokenServiceEnv, EnvVar, noWildcard, ToBoolean, ToInt, ToList } from '@clarion/config';
 import { ArrayNotEmpty, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Configuration of the gateway, the only HTTP entry for web clients and automation. */
-export class GatewayEnv extends BaseServiceEnv {
+export class GatewayEnv extends AccessTokenServiceEnv {
   override OPS_PORT = 9400;
 
   @EnvVar({ type: 'integer (1-65535)', description: 'Port of the public HTTP API.' })
@@ -39,14 +39,6 @@ export class GatewayEnv extends BaseServiceEnv {
   @IsInt()
   @Min(100)
   HTTP_REQUEST_TIMEOUT_MS = 30000;
-
-  @EnvVar({ type: 'string', description: 'Issuer (`iss`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
-  @IsString()
-  AUTH_ISSUER = 'clarion';
-
-  @EnvVar({ type: 'string', description: 'Audience (`aud`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
-  @IsString()
-  AUTH_AUDIENCE = 'clarion-api';
 
   @EnvVar({ type: 'integer (seconds)', description: 'How long a verified API key is cached in Redis; a revoked key may work this long.' })
   @ToInt()

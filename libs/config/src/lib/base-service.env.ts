@@ -123,3 +123,14 @@ export class JetStreamServiceEnv extends BaseServiceEnv {
   @Min(1)
   JETSTREAM_DUPLICATE_WINDOW_S = 600;
 }
+
+/** Services that sign (auth) or verify (gateway) access tokens: one declaration, so the two cannot drift apart. */
+export class AccessTokenServiceEnv extends BaseServiceEnv {
+  @EnvVar({ type: 'string', description: 'Issuer (`iss`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
+  @IsString()
+  AUTH_ISSUER = 'clarion';
+
+  @EnvVar({ type: 'string', description: 'Audience (`aud`) of access tokens: auth signs with it, the gateway requires it; set the same value on both.' })
+  @IsString()
+  AUTH_AUDIENCE = 'clarion-api';
+}
