@@ -16,3 +16,4 @@ export * from './lib/ingest/address-bytes';
 export * from './lib/ingest/exporters.dto';
 export * from './lib/ingest/flow-batch.codec';
 export * from './lib/flags/feature-flags';
+export * from './lib/clustering/clustering.dto';

@@ -35,6 +35,25 @@ export const Subjects = {
   },
   clustering: {
     status: 'clarion.clustering.status.v1',
+    endpointsList: 'clarion.clustering.endpoints.list.v1',
+    endpointsGet: 'clarion.clustering.endpoints.get.v1',
+    clustersList: 'clarion.clustering.clusters.list.v1',
+    clustersGet: 'clarion.clustering.clusters.get.v1',
+    sgtsList: 'clarion.clustering.sgts.list.v1',
+    sgtsGet: 'clarion.clustering.sgts.get.v1',
+    sgtsCreate: 'clarion.clustering.sgts.create.v1',
+    sgtsUpdate: 'clarion.clustering.sgts.update.v1',
+    sgtsDelete: 'clarion.clustering.sgts.delete.v1',
+    membershipAssign: 'clarion.clustering.membership.assign.v1',
+    membershipClear: 'clarion.clustering.membership.clear.v1',
+    membershipHistory: 'clarion.clustering.membership.history.v1',
+    policyMatrix: 'clarion.clustering.policy.matrix.v1',
+    policySgacl: 'clarion.clustering.policy.sgacl.v1',
+    policyImpact: 'clarion.clustering.policy.impact.v1',
+    jobsRun: 'clarion.clustering.jobs.run.v1',
+    jobsList: 'clarion.clustering.jobs.list.v1',
+    jobsGet: 'clarion.clustering.jobs.get.v1',
+    identityImport: 'clarion.clustering.identity.import.v1',
   },
   retention: {
     status: 'clarion.retention.status.v1',
@@ -54,6 +73,17 @@ export const FlowSubjects = {
   batch: 'clarion.flows.batch.v1',
 } as const;
 
+/** Core NATS events (best effort, fan-out to every subscriber; not queue groups). */
 export const EventSubjects = {
+  /** Clusters, memberships or SGTs of a tenant changed (payload ClustersUpdatedEvent). */
   clustersUpdated: 'clarion.clusters.updated.v1',
+  /** A clustering job changed stage or progress (payload ClusteringJobProgressEvent). */
+  clusteringJobProgress: 'clarion.clustering.jobs.progress.v1',
+  /** Per-tenant ingest rates, every few seconds while flows arrive (payload IngestRatesEvent). */
+  ingestRates: 'clarion.ingest.rates.v1',
+} as const;
+
+/** Durable JetStream consumers (one name per consuming service; its instances share it). */
+export const Consumers = {
+  clusteringFlows: 'clustering-flows',
 } as const;

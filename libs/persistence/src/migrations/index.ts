@@ -2,6 +2,7 @@ import { Foundation1764000000000 } from './1764000000000-foundation';
 import { Auth1764100000000 } from './1764100000000-auth';
 import { Sso1764200000000 } from './1764200000000-sso';
 import { Ingest1764300000000 } from './1764300000000-ingest';
+import { Clustering1764400000000 } from './1764400000000-clustering';
 
 /** Every migration, in order. A new migration is added here and nowhere else. */
-export const MIGRATIONS = [Foundation1764000000000, Auth1764100000000, Sso1764200000000, Ingest1764300000000];
+export const MIGRATIONS = [Foundation1764000000000, Auth1764100000000, Sso1764200000000, Ingest1764300000000, Clustering1764400000000];
