@@ -4,6 +4,7 @@ import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
 import { join } from 'node:path';
 import { FlowCollector } from './collector/flow-collector';
 import { FlowBatchPublisher } from './events/flow-batch.publisher';
+import { IngestRatesReporter } from './events/ingest-rates.reporter';
 import { ExporterRegistry } from './exporters/exporter-registry';
 import { fieldRefsOf, udpPortsOf, type IngestEnv } from './ingest.env';
 import { IngestMetrics } from './metrics/ingest-metrics';
@@ -21,6 +22,8 @@ const BOOT_DATABASE_WAIT_MS = 5_000;
 const LEDGER_RETENTION_MS = 7 * 86_400_000;
 /** Largest flow batch event: well under NATS's default 1 MiB max_payload. */
 const EVENT_PART_MAX_BYTES = 512 * 1024;
+/** How often per-tenant ingest rates are published for live views. */
+const INGEST_RATES_INTERVAL_MS = 5_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -38,6 +41,7 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
   private writer!: FlowWriter;
   private batcher!: FlowBatcher;
   private publisher!: FlowBatchPublisher;
+  private rates!: IngestRatesReporter;
   private registry!: ExporterRegistry;
   private templates!: TemplateStore;
   private collector!: FlowCollector;
@@ -79,6 +83,15 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
       this.metrics,
       logger,
     );
+    this.rates = new IngestRatesReporter(
+      (subject, payload) => {
+        const connection = this.runtime.nats.connection;
+        if (connection === undefined || connection.isClosed()) throw new Error('NATS not connected');
+        connection.publish(subject, payload);
+      },
+      this.runtime.instanceId,
+      logger,
+    );
     this.writer = new FlowWriter(
       {
         databaseUrl: env.DATABASE_URL,
@@ -93,7 +106,10 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
       this.spool,
       this.metrics,
       logger,
-      (batch) => this.publisher.enqueue(batch),
+      (batch) => {
+        this.publisher.enqueue(batch);
+        this.rates.committed(batch.tenantId, batch.rowCount);
+      },
     );
     this.batcher = new FlowBatcher(
       { maxRows: env.INGEST_BATCH_MAX_ROWS, maxDelayMs: env.INGEST_BATCH_MAX_DELAY_MS, eventPartMaxBytes: EVENT_PART_MAX_BYTES },
@@ -131,6 +147,7 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
     resume.unref();
     this.timers.push(resume);
     this.every(1_000, () => this.collector.tick());
+    this.every(INGEST_RATES_INTERVAL_MS, () => void this.rates.report());
     this.every(env.INGEST_TEMPLATE_FLUSH_MS, () => this.templates.flush());
     this.every(env.INGEST_REGISTRY_FLUSH_MS, () => this.registry.flush());
     this.every(30_000, () => (database.ready ? this.tenants.refresh() : undefined));

@@ -19,7 +19,8 @@ describe('IngestEnv', () => {
     expect(udpPortsOf(env)).toEqual([2055, 4739]);
     expect(env.INGEST_UDP_HOST).toBe('::');
     expect(env.INGEST_DEFAULT_TENANT).toBeUndefined();
-    expect(fieldRefsOf(env.INGEST_SGT_SOURCE_FIELDS)).toEqual([{ id: 34000 }]);
+    expect(fieldRefsOf(env.INGEST_SGT_SOURCE_FIELDS)).toEqual([{ id: 34000 }, { id: 1232, enterprise: 9 }]);
+    expect(fieldRefsOf(env.INGEST_SGT_DESTINATION_FIELDS)).toEqual([{ id: 34001 }, { id: 1233, enterprise: 9 }]);
   });
 
   it('reads ports, the exporter map and SGT fields', () => {

@@ -128,13 +128,13 @@ export class IngestEnv extends JetStreamServiceEnv {
   @Min(0)
   INGEST_HELD_DATA_MAX_BYTES = 64 * 1024 * 1024;
 
-  @EnvVar({ type: 'comma-separated [enterprise:]element ids', description: 'Fields carrying the TrustSec source group tag (Cisco: 34000).' })
+  @EnvVar({ type: 'comma-separated [enterprise:]element ids', description: 'Fields carrying the TrustSec source group tag (Cisco: 34000 in v9; in IPFIX the same element arrives as enterprise 9 element 1232, i.e. 34000 without the enterprise bit).' })
   @Matches(FIELD_REFS, { message: 'must be element ids, optionally enterprise:id, separated by commas' })
-  INGEST_SGT_SOURCE_FIELDS = '34000';
+  INGEST_SGT_SOURCE_FIELDS = '34000,9:1232';
 
-  @EnvVar({ type: 'comma-separated [enterprise:]element ids', description: 'Fields carrying the TrustSec destination group tag (Cisco: 34001).' })
+  @EnvVar({ type: 'comma-separated [enterprise:]element ids', description: 'Fields carrying the TrustSec destination group tag (Cisco: 34001 in v9, enterprise 9 element 1233 in IPFIX).' })
   @Matches(FIELD_REFS, { message: 'must be element ids, optionally enterprise:id, separated by commas' })
-  INGEST_SGT_DESTINATION_FIELDS = '34001';
+  INGEST_SGT_DESTINATION_FIELDS = '34001,9:1233';
 
   @EnvVar({ type: 'integer (ms)', description: 'How often exporter counters are added to the registry in PostgreSQL.' })
   @ToInt()

@@ -595,11 +595,14 @@ export interface ClusteringJobProgressEvent {
   job: ClusteringJobDto;
 }
 
-/** Payload of `clarion.ingest.rates.v1` (core NATS, every few seconds per tenant with traffic). */
+/** Payload of `clarion.ingest.rates.v1` (core NATS, every few seconds per tenant with committed flows, per ingest instance). */
 export interface IngestRatesEvent {
   tenantId: string;
   at: string;
+  /** The ingest instance that reports (rates of several instances add up). */
+  instanceId: string;
+  intervalSeconds: number;
+  /** Flows committed to PostgreSQL in the interval. */
+  flows: number;
   flowsPerSecond: number;
-  packetsPerSecond: number;
-  exporters: number;
 }
