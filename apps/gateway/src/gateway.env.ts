@@ -47,6 +47,37 @@ export class GatewayEnv extends AccessTokenServiceEnv {
   @Max(300)
   API_KEY_CACHE_TTL_S = 30;
 
+  @EnvVar({ type: 'integer (seconds)', description: 'Longest a cached hot read (clusters, policy matrix, endpoint pages) is served; clarion.clusters.updated.v1 drops it sooner.' })
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  HOT_CACHE_TTL_S = 300;
+
+  @EnvVar({ type: 'integer', description: 'Live-stream (WebSocket) connections allowed per tenant and gateway instance; more get 429.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  STREAM_MAX_CONNECTIONS_PER_TENANT = 200;
+
+  @EnvVar({ type: 'integer (bytes)', description: 'Unsent data a live-stream client may have queued; frames beyond it are dropped for that client.' })
+  @ToInt()
+  @IsInt()
+  @Min(1024)
+  STREAM_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'Live-stream ping interval; a client that misses a ping is disconnected.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  STREAM_PING_INTERVAL_S = 30;
+
+  @EnvVar({ type: 'integer (seconds)', description: "How often a live-stream connection's credential is checked again (revoked keys, disabled users)." })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  STREAM_RECHECK_INTERVAL_S = 60;
+
   @EnvVar({ type: 'boolean', description: 'Trust X-Forwarded-* headers (set when behind a load balancer or ingress).' })
   @ToBoolean()
   @IsBoolean()

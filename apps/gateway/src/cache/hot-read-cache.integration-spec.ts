@@ -1,0 +1,76 @@
+import { RedisClient } from '@clarion/persistence';
+import { TestInfra, testLogger } from '@clarion/testing';
+import { randomUUID } from 'node:crypto';
+import { etagOfText, HotReadCache } from './hot-read-cache';
+
+/** The hot-read cache against the real Redis, with two clients standing for two gateway instances. */
+describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {
+  const clients = [new RedisClient(TestInfra.redisUrl, 'hot-test-1', testLogger()), new RedisClient(TestInfra.redisUrl, 'hot-test-2', testLogger())];
+  const namespace = `hot-test:${randomUUID()}`;
+  const [one, two] = clients.map((c) => new HotReadCache(c.client, 60, namespace)) as [HotReadCache, HotReadCache];
+  const answer = (text: string) => ({ etag: etagOfText(text), body: text });
+
+  beforeAll(async () => {
+    await Promise.all(clients.map((c) => c.client.connect()));
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('misses, then serves what one instance stored to the other, body and ETag unchanged', async () => {
+    const tenant = randomUUID();
+    const first = await one.lookup(tenant, '/api/v1/clusters?[]');
+    expect(first?.hit).toBeUndefined();
+    const body = JSON.stringify({ items: [{ id: 'c-1', label: 'Printers, "office"\nline' }], nextCursor: null });
+    await one.store(first!.key, answer(body));
+    const second = await two.lookup(tenant, '/api/v1/clusters?[]');
+    expect(second?.hit).toEqual({ etag: etagOfText(body), body });
+  });
+
+  it('keeps tenants and resources apart', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const found = await one.lookup(a, 'r1');
+    await one.store(found!.key, answer('"a"'));
+    expect((await two.lookup(b, 'r1'))?.hit).toBeUndefined();
+    expect((await two.lookup(a, 'r2'))?.hit).toBeUndefined();
+    expect((await two.lookup(a, 'r1'))?.hit?.body).toBe('"a"');
+  });
+
+  it('drops every entry of the tenant on invalidation, and only that tenant', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    for (const [tenant, resource] of [[a, 'r1'], [a, 'r2'], [b, 'r1']] as const) {
+      const found = await one.lookup(tenant, resource);
+      await one.store(found!.key, answer(`"${tenant}${resource}"`));
+    }
+    await two.invalidate(a);
+    expect((await one.lookup(a, 'r1'))?.hit).toBeUndefined();
+    expect((await one.lookup(a, 'r2'))?.hit).toBeUndefined();
+    expect((await one.lookup(b, 'r1'))?.hit?.body).toBe(`"${b}r1"`);
+  });
+
+  it('never serves an answer computed before an invalidation that landed while it was computed', async () => {
+    const tenant = randomUUID();
+    const before = await one.lookup(tenant, 'matrix');
+    // The clustering service changes the clusters (and another instance invalidates) while this answer is computed.
+    await two.invalidate(tenant);
+    await one.store(before!.key, answer('"stale"'));
+    expect((await one.lookup(tenant, 'matrix'))?.hit).toBeUndefined();
+    expect((await two.lookup(tenant, 'matrix'))?.hit).toBeUndefined();
+  });
+
+  it('expires entries after the TTL', async () => {
+    const short = new HotReadCache(clients[0].client, 1, namespace);
+    const tenant = randomUUID();
+    const found = await short.lookup(tenant, 'r');
+    await short.store(found!.key, answer('"x"'));
+    expect((await short.lookup(tenant, 'r'))?.hit?.body).toBe('"x"');
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect((await short.lookup(tenant, 'r'))?.hit).toBeUndefined();
+  });
+
+  it('is off with a TTL of 0 (no Redis traffic, every read computed)', async () => {
+    const off = new HotReadCache(clients[0].client, 0, namespace);
+    expect(await off.lookup(randomUUID(), 'r')).toBeNull();
+  });
+});

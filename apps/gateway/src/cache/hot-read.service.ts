@@ -1,0 +1,59 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { EventSubjects } from '@clarion/contracts';
+import { RedisClient } from '@clarion/persistence';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
+import { Counter } from 'prom-client';
+import { GatewayEvents } from '../events/gateway-events.service';
+import type { GatewayEnv } from '../gateway.env';
+import { HotReadCache, type CachedAnswer, type HotReadLookup } from './hot-read-cache';
+
+/** The gateway's hot-read cache: Redis-backed, per tenant, dropped when the clustering service announces a change. */
+@Injectable()
+export class HotReadService implements OnApplicationBootstrap {
+  private readonly cache: HotReadCache;
+  private readonly outcomes: Counter;
+
+  constructor(
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime<GatewayEnv>,
+    redis: RedisClient,
+    private readonly events: GatewayEvents,
+  ) {
+    this.cache = new HotReadCache(redis.client, runtime.env.HOT_CACHE_TTL_S);
+    this.outcomes = new Counter({
+      name: 'clarion_gateway_hot_cache_total',
+      help: 'Hot-read cache lookups by outcome (hit, miss, error) and invalidations.',
+      labelNames: ['outcome'],
+      registers: [runtime.metrics.registry],
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.events.on(EventSubjects.clustersUpdated, (event) => this.invalidate(event.tenantId));
+  }
+
+  async lookup(tenantId: string, resource: string): Promise<HotReadLookup | null> {
+    try {
+      const found = await this.cache.lookup(tenantId, resource);
+      if (found) this.outcomes.inc({ outcome: found.hit ? 'hit' : 'miss' });
+      return found;
+    } catch (err) {
+      this.outcomes.inc({ outcome: 'error' });
+      this.runtime.logger.debug({ err: (err as Error).message }, 'hot-read cache lookup failed; serving uncached');
+      return null;
+    }
+  }
+
+  store(key: string, answer: CachedAnswer): void {
+    this.cache.store(key, answer).catch((err: unknown) => this.runtime.logger.debug({ err: (err as Error).message }, 'hot-read cache store failed'));
+  }
+
+  async invalidate(tenantId: string): Promise<void> {
+    try {
+      await this.cache.invalidate(tenantId);
+      this.outcomes.inc({ outcome: 'invalidated' });
+    } catch (err) {
+      // Entries then live until their TTL: say so loudly, it is the one way to serve stale data.
+      this.runtime.logger.warn({ err: (err as Error).message, tenantId }, 'hot-read cache invalidation failed');
+    }
+  }
+}
