@@ -7,7 +7,10 @@ class FakeSocket implements StreamSocket {
   send(data: string): void {
     this.sent.push(data);
   }
-  close(): void {}
+  closed = false;
+  close(): void {
+    this.closed = true;
+  }
 }
 
 const TENANT_A = '00000000-0000-4000-8000-00000000000a';

@@ -1,0 +1,228 @@
+/**
+ * `npm run bench:gateway`: the public API under load, with autocannon at 100 connections, against the real services.
+ *
+ * Set-up: a fresh database `clarion_bench` (migrated), a private nats-server, and the built auth, clustering and
+ * gateway processes (one each; rate limits raised so the bench measures throughput, not the limiter). A tenant and
+ * its admin are created with the CLI; 2,000 endpoint profiles of several roles are stored and a full clustering job
+ * is run through the API, so the reads answer real clusters and endpoints.
+ *
+ * Figures (each a 10 s autocannon run; latency percentiles from every response's own time):
+ * - cached_rps, cached_p99_ms: authenticated GET /api/v1/clusters, served from the Redis hot-read cache;
+ * - uncached_rps, uncached_p95_ms: authenticated GET /api/v1/endpoints?limit=100 (NATS -> clustering -> PostgreSQL
+ *   each time);
+ * - bare_rps: a bare Fastify route answering the same JSON as /api/v1/clusters, in a child process, same run;
+ * - ratio_cached_vs_bare = cached_rps / bare_rps.
+ * Prints human-readable lines, then one JSON line.
+ */
+import './bench-database';
+import { permissionsOfRoles, type ActorDto } from '@clarion/contracts';
+import { EndpointProfile, encodeProfile, observeFlowOnEndpoints } from '@clarion/clustering-core';
+import { createLogger } from '@clarion/observability';
+import { Database } from '@clarion/persistence';
+import { NatsServerProcess, REPO_ROOT, ServiceProcess, TestInfra, freePort, waitForReady } from '@clarion/testing';
+import autocannon from 'autocannon';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { FLOW_ROLE_NAMES, synthesiseRoleFlows } from '../../../libs/clustering-core/src/testing/role-flows';
+import globalSetup from '../../testing/global-setup';
+
+const ENDPOINTS = 2_000;
+const CONNECTIONS = 100;
+const DURATION_S = Number(process.argv.find((a) => a.startsWith('--duration='))?.split('=')[1] ?? '10');
+const PASSWORD = 'bench-gateway-Lantern-orbit-93';
+
+interface LoadFigures {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function load(label: string, url: string, headers: Record<string, string>): Promise<LoadFigures> {
+  const times: number[] = [];
+  const result = await new Promise<autocannon.Result>((done, fail) => {
+    const instance = autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (err, res) => (err ? fail(err) : done(res)));
+    instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+  times.sort((a, b) => a - b);
+  const figures = {
+    rps: result.requests.total / (result.duration || DURATION_S),
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    p99: percentile(times, 99),
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+  console.log(
+    `${label.padEnd(34)} ${figures.rps.toFixed(0).padStart(8)} req/s   p50 ${figures.p50.toFixed(2)} ms  p95 ${figures.p95.toFixed(2)} ms  ` +
+      `p99 ${figures.p99.toFixed(2)} ms   non-2xx ${figures.non2xx}  errors ${figures.errors}`,
+  );
+  return figures;
+}
+
+async function seedProfiles(tenantId: string): Promise<void> {
+  const logger = createLogger('bench-gateway', 'warn');
+  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 60_000, applicationName: 'bench-gateway' }, logger);
+  await db.start();
+  const profiles = new Map<string, EndpointProfile>();
+  for (let i = 0; i < ENDPOINTS; i++) {
+    const role = FLOW_ROLE_NAMES[i % FLOW_ROLE_NAMES.length];
+    const self = `10.${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+    for (const flow of synthesiseRoleFlows(role, self, 3, 1000 + i)) {
+      observeFlowOnEndpoints(flow, (key) => {
+        let p = profiles.get(key);
+        if (!p) profiles.set(key, (p = new EndpointProfile()));
+        return p;
+      });
+    }
+  }
+  // Only the enterprise's own endpoints (their peers are a few shared servers and the internet).
+  const rows = [...profiles]
+    .filter(([key]) => key.startsWith('ip:10.2'))
+    .map(([key, p]) => ({ key, address: key.slice(3), profile: Buffer.from(encodeProfile(p)).toString('base64'), flows: p.flows, first: p.firstSeenMs, last: p.lastSeenMs }));
+  await db.withTenant(tenantId, async (m) => {
+    for (let i = 0; i < rows.length; i += 500) {
+      await m.query(
+        `INSERT INTO endpoint_profiles (tenant_id, endpoint_key, address, profile, flows, first_seen_at, last_seen_at)
+         SELECT $1, r.key, r.address::inet, decode(r.profile, 'base64'), r.flows, to_timestamp(r.first / 1000.0), to_timestamp(r.last / 1000.0)
+         FROM jsonb_to_recordset($2::jsonb) AS r(key text, address text, profile text, flows bigint, first double precision, last double precision)`,
+        [tenantId, JSON.stringify(rows.slice(i, i + 500))],
+      );
+    }
+  });
+  await db.close();
+  console.log(`seeded ${rows.length} endpoint profiles`);
+}
+
+async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+async function main(): Promise<void> {
+  console.log(`clarion bench:gateway  ${new Date().toISOString()}  ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}  node ${process.version}  load ${loadavg()[0].toFixed(2)}`);
+  await globalSetup();
+  const nats = new NatsServerProcess();
+  const natsUrl = await nats.start();
+  const common = {
+    CLARION_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: TestInfra.appUrl,
+    NATS_URL: natsUrl,
+    REDIS_URL: TestInfra.redisUrl,
+    OPS_HOST: '127.0.0.1',
+  };
+  const processes: ServiceProcess[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'clarion-bench-gw-'));
+  let bare: ReturnType<typeof spawn> | undefined;
+  try {
+    const [authOps, clusteringOps, gatewayOps, httpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    processes.push(new ServiceProcess('auth', { ...common, OPS_PORT: String(authOps) }).start());
+    processes.push(new ServiceProcess('clustering', { ...common, OPS_PORT: String(clusteringOps) }).start());
+    processes.push(
+      new ServiceProcess('gateway', {
+        ...common,
+        OPS_PORT: String(gatewayOps),
+        HTTP_PORT: String(httpPort),
+        HTTP_HOST: '127.0.0.1',
+        RATE_LIMIT_PER_IP: '100000000',
+        RATE_LIMIT_PER_PRINCIPAL: '100000000',
+        RATE_LIMIT_LOGIN_PER_IP: '100000000',
+      }).start(),
+    );
+    await Promise.all([authOps, clusteringOps, gatewayOps].map((p) => waitForReady(p, 60_000)));
+    const base = `http://127.0.0.1:${httpPort}`;
+
+    const tenant = `bench-${Date.now().toString(36)}`;
+    execFileSync(process.execPath, [resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js'), 'admin', 'create', '--tenant', tenant, '--email', 'bench@bench.example', '--name', 'Bench', '--password-stdin'], {
+      input: PASSWORD,
+      env: { PATH: process.env['PATH'] ?? '', ...common },
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    const login = await json<{ accessToken: string }>(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant, email: 'bench@bench.example', password: PASSWORD }),
+    });
+    const auth = { authorization: `Bearer ${login.accessToken}` };
+    const me = await json<{ tenantId: string }>(`${base}/api/v1/auth/me`, { headers: auth });
+    const actor: ActorDto = { kind: 'user', tenantId: me.tenantId, id: 'bench', permissions: permissionsOfRoles(['admin']) };
+    await seedProfiles(actor.tenantId);
+
+    const job = await json<{ id: string }>(`${base}/api/v1/clustering/jobs`, { method: 'POST', headers: auth });
+    const jobStarted = performance.now();
+    for (;;) {
+      const state = await json<{ status: string; stage: string | null; clusters: number | null; error: string | null }>(`${base}/api/v1/clustering/jobs/${job.id}`, { headers: auth });
+      if (state.status === 'succeeded') {
+        console.log(`clustering job: ${state.clusters} clusters in ${((performance.now() - jobStarted) / 1000).toFixed(1)} s`);
+        break;
+      }
+      if (state.status === 'failed') throw new Error(`clustering job failed: ${state.error}`);
+      if (performance.now() - jobStarted > 300_000) throw new Error('clustering job did not finish in 5 minutes');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
+    const clustersUrl = `${base}/api/v1/clusters`;
+    const first = await fetch(clustersUrl, { headers: auth });
+    const body = await first.text();
+    const second = await fetch(clustersUrl, { headers: auth });
+    await second.text();
+    console.log(`GET /api/v1/clusters: ${body.length} bytes, cache ${first.headers.get('x-cache')} then ${second.headers.get('x-cache')}`);
+    if (second.headers.get('x-cache') !== 'hit') throw new Error('the second read of /api/v1/clusters was not a cache hit');
+
+    const bodyFile = join(tmp, 'clusters.json');
+    writeFileSync(bodyFile, body);
+    bare = spawn(process.execPath, [resolve(__dirname, 'bare-server.js'), bodyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const barePort = await new Promise<number>((resolvePort, reject) => {
+      createInterface({ input: bare!.stdout! }).once('line', (line) => resolvePort(Number(line)));
+      bare!.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
+    });
+
+    const cached = await load('cached GET /api/v1/clusters', clustersUrl, auth);
+    const uncached = await load('uncached GET /api/v1/endpoints?limit=100', `${base}/api/v1/endpoints?limit=100`, auth);
+    const bareFigures = await load('bare Fastify, same JSON', `http://127.0.0.1:${barePort}/api/v1/clusters`, {});
+
+    const figures = {
+      cached_rps: Math.round(cached.rps),
+      cached_p99_ms: Number(cached.p99.toFixed(2)),
+      cached_p50_ms: Number(cached.p50.toFixed(2)),
+      uncached_rps: Math.round(uncached.rps),
+      uncached_p95_ms: Number(uncached.p95.toFixed(2)),
+      uncached_p99_ms: Number(uncached.p99.toFixed(2)),
+      bare_rps: Math.round(bareFigures.rps),
+      ratio_cached_vs_bare: Number((cached.rps / bareFigures.rps).toFixed(3)),
+      non_2xx: cached.non2xx + uncached.non2xx + bareFigures.non2xx,
+      errors: cached.errors + uncached.errors + bareFigures.errors,
+      connections: CONNECTIONS,
+      duration_s: DURATION_S,
+      endpoints: ENDPOINTS,
+      cores: cpus().length,
+    };
+    console.log(
+      `targets: ratio_cached_vs_bare ${figures.ratio_cached_vs_bare} (>= 0.5), cached_p99_ms ${figures.cached_p99_ms} (< 25), uncached_p95_ms ${figures.uncached_p95_ms} (< 100)`,
+    );
+    console.log(JSON.stringify(figures));
+  } finally {
+    bare?.kill('SIGTERM');
+    await Promise.all(processes.map((p) => p.stop()));
+    await nats.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
