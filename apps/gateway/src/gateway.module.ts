@@ -5,14 +5,29 @@ import { AuditController } from './audit/audit.controller';
 import { HttpAuditInterceptor } from './audit/http-audit.interceptor';
 import { HttpAuditService } from './audit/http-audit.service';
 import { AuthController } from './auth/auth.controller';
+import { ClustersController } from './clusters/clusters.controller';
+import { MembershipController } from './clusters/membership.controller';
+import { HotReadInterceptor } from './cache/hot-read.interceptor';
+import { HotReadService } from './cache/hot-read.service';
+import { GatewayEvents } from './events/gateway-events.service';
+import { LiveStreamService } from './stream/live-stream.service';
 import { CredentialVerifierService } from './auth/credential-verifier.service';
 import { DocsController, OpenApiDocumentHolder } from './docs/docs.controller';
+import { EndpointsController } from './endpoints/endpoints.controller';
+import { ExportersController } from './exporters/exporters.controller';
 import { FeatureFlagService } from './flags/feature-flag.service';
 import { FlagsController } from './flags/flags.controller';
+import { FlowExportService } from './flows/flow-export.service';
+import { FlowsController } from './flows/flows.controller';
 import { HealthController } from './health/health.controller';
 import { AccessGuard } from './http/access.guard';
+import { CsvBodyParser } from './identity/csv-body.parser';
+import { IdentityController } from './identity/identity.controller';
+import { ClusteringJobsController } from './jobs/jobs.controller';
+import { PolicyController } from './policy/policy.controller';
 import { RequestTimeoutInterceptor } from './http/request-timeout.interceptor';
 import { RateLimitService } from './rate-limit/rate-limit.service';
+import { SgtsController } from './sgts/sgts.controller';
 import { SsoController } from './sso/sso.controller';
 import { SystemController } from './system/system.controller';
 import { SystemService } from './system/system.service';
@@ -28,6 +43,15 @@ export const GATEWAY_CONTROLLERS = [
   ApiKeysController,
   AuditController,
   FlagsController,
+  ExportersController,
+  FlowsController,
+  EndpointsController,
+  ClustersController,
+  MembershipController,
+  SgtsController,
+  PolicyController,
+  ClusteringJobsController,
+  IdentityController,
   DocsController,
 ];
 
@@ -40,7 +64,13 @@ export const GATEWAY_CONTROLLERS = [
     RateLimitService,
     HttpAuditService,
     FeatureFlagService,
+    FlowExportService,
+    CsvBodyParser,
     OpenApiDocumentHolder,
+    GatewayEvents,
+    HotReadService,
+    HotReadInterceptor,
+    LiveStreamService,
     { provide: APP_GUARD, useClass: AccessGuard },
     // The first is outermost: a call that times out is still audited (as a failure).
     { provide: APP_INTERCEPTOR, useClass: HttpAuditInterceptor },
