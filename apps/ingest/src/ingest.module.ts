@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { FlowStreamSetup } from '@clarion/platform';
 import { ExporterQueryService } from './exporters/exporter-query.service';
 import { ExportersController } from './exporters/exporters.controller';
+import { FlowQueryService } from './flows/flow-query.service';
+import { FlowsController } from './flows/flows.controller';
 import { IngestPipeline } from './ingest-pipeline';
 import { SystemController } from './system/system.controller';
 
-/** The ingest service: the NetFlow v5/v9/IPFIX collector, its flow storage and its exporter registry. */
+/** The ingest service: the NetFlow v5/v9/IPFIX collector, its flow storage, the flow query and its exporter registry. */
 @Module({
-  controllers: [SystemController, ExportersController],
-  providers: [FlowStreamSetup, IngestPipeline, ExporterQueryService],
+  controllers: [SystemController, ExportersController, FlowsController],
+  providers: [FlowStreamSetup, IngestPipeline, ExporterQueryService, FlowQueryService],
 })
 export class IngestModule {}

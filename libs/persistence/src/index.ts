@@ -15,6 +15,7 @@ export * from './repositories/tenant-lookup.repository';
 export * from './repositories/user.repository';
 export * from './repositories/flow.repository';
 export * from './repositories/exporter.repository';
+export * from './repositories/flow-query.repository';
 export * from './repositories/template.repository';
 export * from './lib/query-result';
 export * from './lib/api-key-cache';

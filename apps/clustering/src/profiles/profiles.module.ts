@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ProfilesService } from './profiles.service';
 
 /** Flow-batch consumption: endpoint profiles, edges and incremental assignment. */
-@Module({})
+@Module({
+  providers: [ProfilesService],
+})
 export class ProfilesModule {}

@@ -11,9 +11,28 @@ export interface FlowAddressing {
 
 const MAC_PATTERN = /^[0-9a-f]{2}([:-]?[0-9a-f]{2}){5}$/i;
 
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
+}
+
+/** True for "aa:bb:cc:dd:ee:ff" in lower case. */
+function isCanonicalMac(mac: string): boolean {
+  if (mac.length !== 17) return false;
+  for (let i = 0; i < 17; i++) {
+    const code = mac.charCodeAt(i);
+    if (i % 3 === 2 ? code !== 58 : hexValue(code) < 0) return false;
+  }
+  return true;
+}
+
 /** Lower-case colon form of a usable unicast MAC, or null (absent, all zeros, broadcast or multicast). */
 export function normaliseMac(mac: string | null | undefined): string | null {
-  if (!mac || !MAC_PATTERN.test(mac)) return null;
+  if (!mac) return null;
+  // Decoded records already carry the canonical form; this check runs twice per flow, so it avoids the regex.
+  if (isCanonicalMac(mac)) return mac === '00:00:00:00:00:00' || (hexValue(mac.charCodeAt(1)) & 1) === 1 ? null : mac;
+  if (!MAC_PATTERN.test(mac)) return null;
   const hex = mac.replace(/[:-]/g, '').toLowerCase();
   if (hex === '000000000000') return null;
   // The group bit (least significant bit of the first octet) marks broadcast and multicast: not an endpoint.

@@ -32,6 +32,7 @@ export const Subjects = {
     status: 'clarion.ingest.status.v1',
     exportersList: 'clarion.ingest.exporters.list.v1',
     exportersGet: 'clarion.ingest.exporters.get.v1',
+    flowsQuery: 'clarion.ingest.flows.query.v1',
   },
   clustering: {
     status: 'clarion.clustering.status.v1',

@@ -1,2 +1,210 @@
-// Placeholder: filled in by the clustering work of session 2.
-export {};
+import type { EntityManager } from 'typeorm';
+
+/** Sort orders of the endpoint list; each is made total by the endpoint key as the tie-breaker. */
+export type EndpointSortColumn = 'id' | 'lastSeen' | 'flows' | 'confidence';
+
+/**
+ * The sort expressions. Each is NOT NULL (so a keyset comparison never meets a NULL) and its value travels in a cursor
+ * as exact text: last-seen as epoch microseconds (a JS Date would drop the microseconds and skip or repeat rows),
+ * confidence as `real` text (PostgreSQL 12+ prints the shortest text that reads back to the same value).
+ */
+const ENDPOINT_SORTS: Record<EndpointSortColumn, { expression: string; type: string }> = {
+  id: { expression: 'p.endpoint_key', type: 'text' },
+  lastSeen: { expression: `COALESCE((extract(epoch FROM p.last_seen_at) * 1000000)::bigint, -1)`, type: 'bigint' },
+  flows: { expression: 'p.flows', type: 'bigint' },
+  confidence: { expression: 'COALESCE(m.confidence, 0::real)', type: 'real' },
+};
+
+export interface EndpointListFilter {
+  clusterId?: string;
+  /** Effective SGT: the override, else the SGT bound to the endpoint's cluster. */
+  sgt?: number;
+  band?: string;
+  unassigned?: boolean;
+  overridden?: boolean;
+  /** A LIKE pattern (metacharacters already escaped with `\`, lower case, ending in `%`). */
+  searchPattern?: string;
+  /** Exactly these endpoint keys. */
+  keys?: readonly string[];
+}
+
+export interface EndpointPageRequest {
+  filter: EndpointListFilter;
+  sort: EndpointSortColumn;
+  descending: boolean;
+  /** Sort value and key of the last row of the previous page. */
+  after?: { value: string; key: string };
+  limit: number;
+}
+
+export interface EndpointRow {
+  id: string;
+  address: string | null;
+  mac: string | null;
+  profile: Buffer;
+  flows: string;
+  firstSeenAt: Date | null;
+  lastSeenAt: Date | null;
+  clusterId: string | null;
+  clusterLabel: string | null;
+  confidence: number | null;
+  band: string | null;
+  assignedBy: 'clustering' | 'assignment' | null;
+  overrideSgt: number | null;
+  overrideBy: string | null;
+  overrideReason: string | null;
+  overrideAt: Date | null;
+  sgt: number | null;
+  sgtName: string | null;
+  deviceType: string | null;
+  userName: string | null;
+  groups: string[] | null;
+  importedAt: Date | null;
+  /** The row's sort value as text, for the next cursor. */
+  sortValue: string;
+}
+
+export interface ClusterRow {
+  id: string;
+  label: string;
+  explanation: string;
+  size: number;
+  quality: number;
+  stability: number;
+  summary: unknown;
+  jobId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  retiredAt: Date | null;
+  sgt: number | null;
+  sgtName: string | null;
+  /** Flows of the current members' profiles (bigint as text). */
+  memberFlows: string;
+}
+
+/**
+ * The read side of endpoints and clusters for the tenant bound to the transaction. The endpoint page is chosen on
+ * profiles + memberships (+ the cluster's SGT, needed to filter on the effective SGT) alone; labels, names and
+ * identities are joined to the chosen rows only, so their cost is per page, not per endpoint.
+ */
+export class EndpointQueryRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  async listPage(request: EndpointPageRequest): Promise<EndpointRow[]> {
+    const sort = ENDPOINT_SORTS[request.sort];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const where: string[] = [];
+    const f = request.filter;
+    if (f.keys !== undefined) where.push(`p.endpoint_key = ANY(${param(f.keys)}::text[])`);
+    if (f.clusterId !== undefined) where.push(`m.cluster_id = ${param(f.clusterId)}`);
+    if (f.sgt !== undefined) where.push(`COALESCE(m.override_sgt, cs.value) = ${param(f.sgt)}`);
+    if (f.band !== undefined) where.push(`COALESCE(m.band, 'very_low') = ${param(f.band)}`);
+    if (f.unassigned !== undefined) where.push(f.unassigned ? 'm.cluster_id IS NULL' : 'm.cluster_id IS NOT NULL');
+    if (f.overridden !== undefined) where.push(f.overridden ? 'm.override_sgt IS NOT NULL' : 'm.override_sgt IS NULL');
+    if (f.searchPattern !== undefined) {
+      const pattern = param(f.searchPattern);
+      where.push(`(lower(p.endpoint_key) LIKE ${pattern} ESCAPE '\\' OR host(p.address) LIKE ${pattern} ESCAPE '\\' OR p.mac::text LIKE ${pattern} ESCAPE '\\')`);
+    }
+    const direction = request.descending ? 'DESC' : 'ASC';
+    if (request.after !== undefined) {
+      const comparison = request.descending ? '<' : '>';
+      where.push(
+        request.sort === 'id'
+          ? `p.endpoint_key ${comparison} ${param(request.after.key)}`
+          : `(${sort.expression}, p.endpoint_key) ${comparison} (${param(request.after.value)}::${sort.type}, ${param(request.after.key)}::text)`,
+      );
+    }
+    const limit = param(request.limit);
+    return this.manager.query(
+      `WITH page AS (
+         SELECT p.endpoint_key, p.address, p.mac, p.profile, p.flows, p.first_seen_at, p.last_seen_at,
+                m.cluster_id, m.confidence, m.band, m.assigned_by, m.override_sgt, m.override_by, m.override_reason, m.override_at,
+                COALESCE(m.override_sgt, cs.value) AS sgt,
+                ${sort.expression} AS sort_value
+         FROM endpoint_profiles p
+         LEFT JOIN endpoint_memberships m ON m.tenant_id = p.tenant_id AND m.endpoint_key = p.endpoint_key
+         LEFT JOIN sgts cs ON cs.tenant_id = m.tenant_id AND cs.cluster_id = m.cluster_id
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY sort_value ${direction}, p.endpoint_key ${direction}
+         LIMIT ${limit}
+       )
+       SELECT page.endpoint_key AS id, host(page.address) AS address, page.mac::text AS mac, page.profile, page.flows,
+              page.first_seen_at AS "firstSeenAt", page.last_seen_at AS "lastSeenAt",
+              page.cluster_id AS "clusterId", c.label AS "clusterLabel", page.confidence, page.band, page.assigned_by AS "assignedBy",
+              page.override_sgt AS "overrideSgt", page.override_by AS "overrideBy", page.override_reason AS "overrideReason",
+              page.override_at AS "overrideAt", page.sgt, s.name AS "sgtName",
+              ident.device_type AS "deviceType", ident.user_name AS "userName", ident.groups, ident.imported_at AS "importedAt",
+              page.sort_value::text AS "sortValue"
+       FROM page
+       LEFT JOIN clusters c ON c.id = page.cluster_id
+       LEFT JOIN sgts s ON s.value = page.sgt
+       LEFT JOIN LATERAL (
+         -- An identity imported for the endpoint's own key wins over one imported for its last IP address.
+         SELECT i.device_type, i.user_name, i.groups, i.imported_at
+         FROM endpoint_identities i
+         WHERE i.endpoint_key = page.endpoint_key OR (page.address IS NOT NULL AND i.endpoint_key = 'ip:' || host(page.address))
+         ORDER BY i.endpoint_key = page.endpoint_key DESC
+         LIMIT 1
+       ) ident ON true
+       ORDER BY page.sort_value ${direction}, page.endpoint_key ${direction}`,
+      params,
+    );
+  }
+
+  /** Those of `keys` the tenant has a profile for. */
+  async existingKeys(keys: readonly string[]): Promise<string[]> {
+    const rows: Array<{ key: string }> = await this.manager.query(
+      `SELECT endpoint_key AS key FROM endpoint_profiles WHERE endpoint_key = ANY($1::text[])`,
+      [keys],
+    );
+    return rows.map((r) => r.key);
+  }
+
+  /**
+   * One page of clusters, largest first (ties by id), after (size, id) of the previous page's last row. Retired
+   * clusters only when asked for.
+   */
+  async listClusters(includeRetired: boolean, after: { size: number; id: string } | undefined, limit: number): Promise<ClusterRow[]> {
+    const params: unknown[] = [includeRetired, limit];
+    let keyset = '';
+    if (after !== undefined) {
+      params.push(after.size, after.id);
+      keyset = 'AND (c.size < $3 OR (c.size = $3 AND c.id > $4))';
+    }
+    return this.manager.query(
+      `WITH page AS (
+         SELECT c.* FROM clusters c
+         WHERE ($1::boolean OR c.retired_at IS NULL) ${keyset}
+         ORDER BY c.size DESC, c.id ASC
+         LIMIT $2
+       )
+       ${CLUSTER_SELECT}
+       ORDER BY page.size DESC, page.id ASC`,
+      params,
+    );
+  }
+
+  async findCluster(id: string): Promise<ClusterRow | null> {
+    const rows: ClusterRow[] = await this.manager.query(
+      `WITH page AS (SELECT c.* FROM clusters c WHERE c.id = $1)
+       ${CLUSTER_SELECT}`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+}
+
+const CLUSTER_SELECT = `
+  SELECT page.id, page.label, page.explanation, page.size, page.quality, page.stability, page.summary, page.job_id AS "jobId",
+         page.created_at AS "createdAt", page.updated_at AS "updatedAt", page.retired_at AS "retiredAt",
+         s.value AS sgt, s.name AS "sgtName",
+         (SELECT COALESCE(sum(p.flows), 0)
+          FROM endpoint_memberships m
+          JOIN endpoint_profiles p ON p.tenant_id = m.tenant_id AND p.endpoint_key = m.endpoint_key
+          WHERE m.tenant_id = page.tenant_id AND m.cluster_id = page.id)::text AS "memberFlows"
+  FROM page
+  LEFT JOIN sgts s ON s.tenant_id = page.tenant_id AND s.cluster_id = page.id`;
