@@ -1,0 +1,37 @@
+import { EventSubjects, type ClusteringJobDto, type ClusteringJobProgressEvent, type ClustersUpdatedEvent } from '@clarion/contracts';
+import { injectTraceHeaders, type NatsConnectionHolder } from '@clarion/messaging';
+import type { Logger } from 'pino';
+
+const encoder = new TextEncoder();
+
+/**
+ * Core NATS events of the jobs (best effort: the gateway and consoles refresh from them, the database stays the
+ * truth). Without a NATS connection an event is dropped, never queued: a later event or a read supersedes it.
+ */
+export class ClusteringJobEvents {
+  constructor(
+    private readonly nats: Pick<NatsConnectionHolder, 'connection'>,
+    private readonly logger: Logger,
+  ) {}
+
+  jobChanged(tenantId: string, job: ClusteringJobDto): void {
+    this.publish(EventSubjects.clusteringJobProgress, { tenantId, job } satisfies ClusteringJobProgressEvent);
+  }
+
+  clustersUpdated(event: ClustersUpdatedEvent): void {
+    this.publish(EventSubjects.clustersUpdated, event);
+  }
+
+  private publish(subject: string, payload: object): void {
+    const nc = this.nats.connection;
+    if (!nc || nc.isClosed()) {
+      this.logger.debug({ subject }, 'event dropped: not connected to NATS');
+      return;
+    }
+    try {
+      nc.publish(subject, encoder.encode(JSON.stringify(payload)), { headers: injectTraceHeaders() });
+    } catch (err) {
+      this.logger.warn({ subject, err: (err as Error).message }, 'event not published');
+    }
+  }
+}
