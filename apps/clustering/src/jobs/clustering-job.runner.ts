@@ -1,13 +1,6 @@
 import type { ClusteringStage, IdentityContext } from '@clarion/clustering-core';
 import { DomainException } from '@clarion/contracts';
-import {
-  ClusteringJobRepository,
-  ClusteringRunRepository,
-  type ClusteringJobRow,
-  type Database,
-  type SgtBinding,
-  type StoredEndpointIdentity,
-} from '@clarion/persistence';
+import { ClusteringJobRepository, type ClusteringJobRow, ClusteringRunRepository, type Database, type SgtBinding, type StoredEndpointIdentity, TenantRepository } from '@clarion/persistence';
 import type { Logger } from 'pino';
 import type { ClusteringJobEvents } from './clustering-job-events.publisher';
 import { toClusteringJobDto } from './clustering-job.mapper';
@@ -145,7 +138,7 @@ export class ClusteringJobRunner {
     const started: string[] = [];
     if (this.stopped || this.running.size >= this.options.concurrency) return started;
     try {
-      const tenants = await this.db.withoutTenant((m) => new ClusteringJobRepository(m).listTenantIds());
+      const tenants = await this.db.withoutTenant((m) => new TenantRepository(m).listIds());
       // Start at a random tenant so instances polling together do not all contend for the same first rows.
       const offset = tenants.length > 0 ? Math.floor(Math.random() * tenants.length) : 0;
       for (let i = 0; i < tenants.length && !this.stopped && this.running.size < this.options.concurrency; i++) {

@@ -1,4 +1,4 @@
-import { ClusteringJobRepository, type ClusteringJobTriggerName, type ClusteringTriggerFacts, type Database } from '@clarion/persistence';
+import { ClusteringJobRepository, type ClusteringJobTriggerName, type ClusteringTriggerFacts, type Database, TenantRepository } from '@clarion/persistence';
 import type { Logger } from 'pino';
 import type { ClusteringJobEvents } from './clustering-job-events.publisher';
 import { toClusteringJobDto } from './clustering-job.mapper';
@@ -78,7 +78,7 @@ export class ClusteringJobScheduler {
   private async pass(): Promise<SchedulerPass> {
     const outcome: SchedulerPass = { queued: [], recovered: [] };
     try {
-      const tenants = await this.db.withoutTenant((m) => new ClusteringJobRepository(m).listTenantIds());
+      const tenants = await this.db.withoutTenant((m) => new TenantRepository(m).listIds());
       for (const tenantId of tenants) await this.checkTenant(tenantId, outcome);
       this.lastError = undefined;
     } catch (err) {

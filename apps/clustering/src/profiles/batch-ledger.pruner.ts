@@ -1,4 +1,4 @@
-import { ClusteringBatchRepository, type Database } from '@clarion/persistence';
+import { ClusteringBatchRepository, type Database, TenantRepository } from '@clarion/persistence';
 import type { Logger } from 'pino';
 
 /**
@@ -17,7 +17,7 @@ export class BatchLedgerPruner {
   async prune(nowMs = Date.now()): Promise<number> {
     if (!this.database.ready) return 0;
     const before = new Date(nowMs - this.retentionMs);
-    const tenants = await this.database.withoutTenant((manager) => new ClusteringBatchRepository(manager).tenantIds());
+    const tenants = await this.database.withoutTenant((manager) => new TenantRepository(manager).listIds());
     let deleted = 0;
     for (const tenantId of tenants) {
       deleted += await this.database.withTenant(tenantId, (manager) => new ClusteringBatchRepository(manager).deleteConsumedBefore(before));

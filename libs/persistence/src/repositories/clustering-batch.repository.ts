@@ -25,13 +25,4 @@ export class ClusteringBatchRepository {
     );
     return rows[0]?.deleted ?? 0;
   }
-
-  /**
-   * Ids of every tenant (platform table, outside any tenant context), for per-tenant housekeeping. TenantRepository
-   * has no listing; this belongs there once it has one.
-   */
-  async tenantIds(): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.manager.query(`SELECT id FROM tenants ORDER BY id`);
-    return rows.map((r) => r.id);
-  }
 }

@@ -55,12 +55,6 @@ const COLUMNS = `id, tenant_id AS "tenantId", trigger, status, stage, progress, 
 export class ClusteringJobRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  /** Every tenant id (platform table, readable without a tenant context): the runner and the scheduler visit each. */
-  async listTenantIds(): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.manager.query(`SELECT id FROM tenants ORDER BY id`);
-    return rows.map((r) => r.id);
-  }
-
   /** Queues a job; null when the tenant already has one queued or running. */
   async insertQueued(tenantId: string, trigger: ClusteringJobTriggerName, requestedBy: string | null): Promise<ClusteringJobRow | null> {
     const rows: ClusteringJobRow[] = await this.manager.query(

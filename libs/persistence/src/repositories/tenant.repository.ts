@@ -16,4 +16,10 @@ export class TenantRepository {
   findBySlug(slug: string): Promise<TenantEntity | null> {
     return this.manager.getRepository(TenantEntity).findOne({ where: { slug } });
   }
+
+  /** Every tenant id, for per-tenant housekeeping (job runners, schedulers, pruners visit each tenant in turn). */
+  async listIds(): Promise<string[]> {
+    const rows = await this.manager.getRepository(TenantEntity).find({ select: { id: true }, order: { id: 'ASC' } });
+    return rows.map((r) => r.id);
+  }
 }

@@ -542,7 +542,7 @@ export interface ClusteringJobDto {
   id: string;
   trigger: ClusteringJobTrigger;
   status: ClusteringJobStatus;
-  /** Current stage while running (features, scaling, core-distances, spanning-tree, condensed-tree, selection, identity, model, labels, persist). */
+  /** Current stage while running (features, scaling, then the HDBSCAN stages, identity, model, labels, persist; see ClusteringStage in @clarion/clustering-core). */
   stage: string | null;
   /** 0..1 */
   progress: number;
