@@ -1,9 +1,12 @@
 // Support for the gateway's *.e2e-spec.ts files only.
 // eslint-disable-next-line no-restricted-imports -- test support: imported by e2e specs, never by production code
-import { REPO_ROOT, ServiceProcess, TestInfra, freePort, waitForReady } from '@clarion/testing';
+import { NatsServerProcess, REPO_ROOT, ServiceProcess, TestInfra, freePort, waitForReady } from '@clarion/testing';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { resolve } from 'node:path';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 export const COMMON_ENV = {
   CLARION_ENV: 'test',
@@ -22,33 +25,107 @@ export interface GatewayStack {
   bases: string[];
   gatewayOpsPorts: number[];
   processes: ServiceProcess[];
+  /** UDP port of the ingest service (NetFlow/IPFIX) when the stack runs one. */
+  ingestUdpPort?: number;
   stop(): Promise<Array<number | null>>;
 }
 
-/** One auth process and `gateways` gateway processes (built, from dist/), each gateway with the same extra env. */
-export async function startStack(options: { gateways?: number; gatewayEnv?: Record<string, string>; authEnv?: Record<string, string> } = {}): Promise<GatewayStack> {
+export interface StackOptions {
+  gateways?: number;
+  gatewayEnv?: Record<string, string>;
+  authEnv?: Record<string, string>;
+  /** Also run the ingest service (flows, exporters), with this extra env. */
+  ingest?: boolean | Record<string, string>;
+  /** Also run the clustering service (endpoints, clusters, SGTs, policy, jobs, identity), with this extra env. */
+  clustering?: boolean | Record<string, string>;
+}
+
+/** A UDP port that was free a moment ago on the loopback. */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolvePort(port));
+    });
+  });
+}
+
+const extraEnv = (option: boolean | Record<string, string> | undefined): Record<string, string> => (typeof option === 'object' ? option : {});
+
+/**
+ * The built services (from dist/) as processes on a private nats-server, so no other Clarion on the machine answers
+ * this stack's requests: one auth process, `gateways` gateway processes with the same extra env, and on request the
+ * ingest and clustering services the data routes forward to.
+ */
+export async function startStack(options: StackOptions = {}): Promise<GatewayStack> {
+  const nats = new NatsServerProcess();
+  const env = { ...COMMON_ENV, NATS_URL: await nats.start() };
   const processes: ServiceProcess[] = [];
+  const opsPorts: number[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'clarion-gateway-stack-'));
   const authOps = await freePort();
-  processes.push(new ServiceProcess('auth', { ...COMMON_ENV, OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192', ...options.authEnv }).start());
+  processes.push(new ServiceProcess('auth', { ...env, OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192', ...options.authEnv }).start());
+  opsPorts.push(authOps);
+  let ingestUdpPort: number | undefined;
+  if (options.ingest) {
+    const opsPort = await freePort();
+    ingestUdpPort = await freeUdpPort();
+    processes.push(
+      new ServiceProcess('ingest', {
+        ...env,
+        OPS_PORT: String(opsPort),
+        INGEST_UDP_PORTS: `${ingestUdpPort},${await freeUdpPort()}`,
+        INGEST_UDP_HOST: '127.0.0.1',
+        INGEST_SPOOL_DIR: join(scratch, 'spool'),
+        INGEST_BATCH_MAX_DELAY_MS: '100',
+        INGEST_REGISTRY_FLUSH_MS: '200',
+        ...extraEnv(options.ingest),
+      }).start(),
+    );
+    opsPorts.push(opsPort);
+  }
+  if (options.clustering) {
+    const opsPort = await freePort();
+    processes.push(new ServiceProcess('clustering', { ...env, OPS_PORT: String(opsPort), ...extraEnv(options.clustering) }).start());
+    opsPorts.push(opsPort);
+  }
   const bases: string[] = [];
   const gatewayOpsPorts: number[] = [];
   for (let i = 0; i < (options.gateways ?? 1); i++) {
     const httpPort = await freePort();
     const opsPort = await freePort();
     processes.push(
-      new ServiceProcess('gateway', { ...COMMON_ENV, OPS_PORT: String(opsPort), HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1', ...options.gatewayEnv }).start(),
+      new ServiceProcess('gateway', { ...env, OPS_PORT: String(opsPort), HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1', ...options.gatewayEnv }).start(),
     );
     bases.push(`http://127.0.0.1:${httpPort}`);
     gatewayOpsPorts.push(opsPort);
   }
+  const stop = async () => {
+    const codes = await Promise.all(processes.map((p) => p.stop()));
+    await nats.stop();
+    rmSync(scratch, { recursive: true, force: true });
+    return codes;
+  };
   try {
-    await Promise.all([waitForReady(authOps, 60_000), ...gatewayOpsPorts.map((p) => waitForReady(p, 60_000))]);
+    await Promise.all([...opsPorts, ...gatewayOpsPorts].map((p) => waitForReady(p, 60_000)));
   } catch (err) {
     const stderr = processes.map((p) => `${p.app}: ${p.stderr.slice(-2000)}`).join('\n');
-    await Promise.all(processes.map((p) => p.stop()));
+    await stop();
     throw new Error(`${(err as Error).message}\n${stderr}`);
   }
-  return { bases, gatewayOpsPorts, processes, stop: () => Promise.all(processes.map((p) => p.stop())) };
+  return { bases, gatewayOpsPorts, processes, ingestUdpPort, stop };
+}
+
+/** Sends datagrams to the stack's ingest service from 127.0.0.1 (one exporter). */
+export async function sendToIngest(port: number, packets: readonly Uint8Array[]): Promise<void> {
+  const socket = createSocket('udp4');
+  try {
+    for (const p of packets) await new Promise<void>((done, fail) => socket.send(p, port, '127.0.0.1', (err) => (err ? fail(err) : done())));
+  } finally {
+    socket.close();
+  }
 }
 
 /** Creates a tenant (if new) and its admin with the CLI, as an operator would. */

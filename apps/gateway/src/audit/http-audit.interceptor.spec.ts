@@ -4,7 +4,7 @@ import type { RpcClient } from '@clarion/messaging';
 import { ServiceMetrics } from '@clarion/observability';
 import pino from 'pino';
 import { firstValueFrom, of, throwError } from 'rxjs';
-import { HttpAuditInterceptor } from './http-audit.interceptor';
+import { HttpAuditInterceptor, auditTarget } from './http-audit.interceptor';
 import { HttpAuditService } from './http-audit.service';
 
 const actor: ActorDto = { kind: 'user', tenantId: '11111111-1111-4111-8111-111111111111', id: 'u1', permissions: ['apikeys:manage'] };
@@ -67,5 +67,15 @@ describe('HttpAuditInterceptor', () => {
     const anonymous = setup({ withActor: false });
     await anonymous.run({ handle: () => of({ accessToken: 't' }) });
     expect(anonymous.sent).toEqual([]);
+  });
+});
+
+describe('auditTarget', () => {
+  it('names the target by its path parameters, else by the created resource\'s id, else by its numeric value (SGTs)', () => {
+    expect(auditTarget({ value: '42' }, { value: 42, id: 'x' })).toBe('42');
+    expect(auditTarget({}, { id: 'c-1f' })).toBe('c-1f');
+    expect(auditTarget({}, { value: 42, name: 'PRINTERS' })).toBe('42');
+    expect(auditTarget({}, { updated: 3, unknown: [] })).toBeUndefined();
+    expect(auditTarget(undefined, undefined)).toBeUndefined();
   });
 });

@@ -14,8 +14,10 @@ export function auditTarget(params: unknown, result?: unknown): string | undefin
     .filter((v): v is string => typeof v === 'string' && v.length > 0)
     .join('/');
   if (fromPath) return fromPath;
-  const id = (result as { id?: unknown } | undefined)?.id;
-  return typeof id === 'string' ? id : undefined;
+  // The created resource: most have a string id; an SGT is named by its numeric value.
+  const created = result as { id?: unknown; value?: unknown } | undefined;
+  if (typeof created?.id === 'string') return created.id;
+  return typeof created?.value === 'number' ? String(created.value) : undefined;
 }
 
 /**

@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsIP, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { ExporterDomainDto, ExporterDto } from '@clarion/contracts';
+import { QueryInt } from '../endpoints/query-value.transform';
+import { PageOf } from '../http/page.dto';
+
+export class ListExportersQueryDto {
+  @ApiPropertyOptional({ maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: '`nextCursor` of the previous page.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a cursor from a previous page' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @QueryInt()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class ExporterAddressParamsDto {
+  @ApiProperty({ description: 'IPv4 or IPv6 address of the exporter (URL-encoded).', example: '192.0.2.1' })
+  @IsIP()
+  address: string;
+}
+
+export class ExporterDomainResponse implements ExporterDomainDto {
+  @ApiProperty({ enum: [5, 9, 10], description: 'NetFlow version (10 is IPFIX).' })
+  version: 5 | 9 | 10;
+
+  @ApiProperty({ description: 'NetFlow v9 source id or IPFIX observation domain id.' })
+  observationDomain: number;
+
+  @ApiProperty()
+  templates: number;
+
+  @ApiProperty()
+  optionsTemplates: number;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: '1-in-N sampling rate; null when unknown.' })
+  samplingRate: number | null;
+
+  @ApiProperty({ description: 'Records lost according to the sequence numbers.' })
+  lostRecords: number;
+}
+
+export class ExporterResponse implements ExporterDto {
+  @ApiProperty({ example: '192.0.2.1' })
+  address: string;
+
+  @ApiProperty({ format: 'date-time' })
+  firstSeenAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  lastSeenAt: string;
+
+  @ApiProperty()
+  packets: number;
+
+  @ApiProperty()
+  records: number;
+
+  @ApiProperty()
+  lostRecords: number;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Rejected packets by decoder reason.' })
+  decodeErrors: Record<string, number>;
+
+  @ApiProperty({ type: 'integer', nullable: true })
+  samplingRate: number | null;
+
+  @ApiProperty({ type: [ExporterDomainResponse] })
+  domains: ExporterDomainDto[];
+}
+
+export class ExporterPage extends PageOf(ExporterResponse) {}
