@@ -9,6 +9,7 @@ import { ClustersController } from './clusters/clusters.controller';
 import { MembershipController } from './clusters/membership.controller';
 import { HotReadInterceptor } from './cache/hot-read.interceptor';
 import { HotReadService } from './cache/hot-read.service';
+import { InvalidateHotReadsInterceptor } from './cache/invalidate-hot-reads.interceptor';
 import { GatewayEvents } from './events/gateway-events.service';
 import { LiveStreamService } from './stream/live-stream.service';
 import { CredentialVerifierService } from './auth/credential-verifier.service';
@@ -70,6 +71,7 @@ export const GATEWAY_CONTROLLERS = [
     GatewayEvents,
     HotReadService,
     HotReadInterceptor,
+    InvalidateHotReadsInterceptor,
     LiveStreamService,
     { provide: APP_GUARD, useClass: AccessGuard },
     // The first is outermost: a call that times out is still audited (as a failure).

@@ -1,4 +1,4 @@
-import { Body, Controller, Post } from '@nestjs/common';
+import { Body, Controller, Post, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Subjects, type ActorDto, type MembershipChangeResultDto } from '@clarion/contracts';
 import { RpcClient } from '@clarion/messaging';
@@ -6,6 +6,7 @@ import { RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
 import { CurrentActor } from '../http/current-actor.decorator';
 import { AssignMembershipBodyDto, ClearMembershipBodyDto, MembershipChangeResponse } from './clusters-http.dto';
+import { InvalidateHotReadsInterceptor } from '../cache/invalidate-hot-reads.interceptor';
 
 /** Manual SGT overrides of endpoints (they win over clustering and survive re-runs); forwarded to the clustering service. */
 @ApiTags('membership')
@@ -14,6 +15,7 @@ export class MembershipController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Post('assign')
+  @UseInterceptors(InvalidateHotReadsInterceptor)
   @RequirePermissions('clusters:write')
   @ApiRoute({ summary: 'Give endpoints an SGT by hand', description: 'Overrides the cluster\'s SGT for each endpoint until cleared. 404 for an unregistered SGT.', type: MembershipChangeResponse })
   assign(@CurrentActor() actor: ActorDto, @Body() body: AssignMembershipBodyDto): Promise<MembershipChangeResultDto> {
@@ -21,6 +23,7 @@ export class MembershipController {
   }
 
   @Post('clear')
+  @UseInterceptors(InvalidateHotReadsInterceptor)
   @RequirePermissions('clusters:write')
   @ApiRoute({ summary: 'Clear manual SGTs', description: "The cluster's SGT applies again to each endpoint.", type: MembershipChangeResponse })
   clear(@CurrentActor() actor: ActorDto, @Body() body: ClearMembershipBodyDto): Promise<MembershipChangeResultDto> {

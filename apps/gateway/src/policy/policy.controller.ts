@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
 import { CurrentActor } from '../http/current-actor.decorator';
-import { EtagInterceptor } from '../http/etag.interceptor';
+import { HotReadInterceptor } from '../cache/hot-read.interceptor';
 import { ImpactBodyDto, ImpactReportResponse, PolicyMatrixQueryDto, PolicyMatrixResponse, SgaclExportQueryDto, SgaclExportResponse } from './policy-http.dto';
 
 /** The observed policy matrix, SGACLs derived from it and the impact of a proposal; forwarded to the clustering service. */
@@ -18,7 +18,7 @@ export class PolicyController {
 
   @Get('matrix')
   @RequirePermissions('policy:read')
-  @UseInterceptors(EtagInterceptor)
+  @UseInterceptors(HotReadInterceptor)
   @ApiResponse({ status: 304, description: 'Not modified: the If-None-Match tag is current.' })
   @ApiRoute({
     summary: 'The observed policy matrix',

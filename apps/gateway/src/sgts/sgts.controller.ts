@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Subjects, type ActorDto, type Page, type SgtDto } from '@clarion/contracts';
 import { RpcClient } from '@clarion/messaging';
@@ -7,6 +7,7 @@ import { RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
 import { CurrentActor } from '../http/current-actor.decorator';
 import { CreateSgtBodyDto, SgtPage, SgtResponse, SgtValueParamsDto, UpdateSgtBodyDto } from './sgts-http.dto';
+import { InvalidateHotReadsInterceptor } from '../cache/invalidate-hot-reads.interceptor';
 
 /** The tenant's SGT registry (TrustSec security group tags); forwarded to the clustering service. */
 @ApiTags('sgts')
@@ -29,6 +30,7 @@ export class SgtsController {
   }
 
   @Post()
+  @UseInterceptors(InvalidateHotReadsInterceptor)
   @RequirePermissions('sgts:write')
   @ApiRoute({ summary: 'Register an SGT', description: '409 when the value or name is taken.', status: 201, type: SgtResponse })
   create(@CurrentActor() actor: ActorDto, @Body() body: CreateSgtBodyDto): Promise<SgtDto> {
@@ -36,6 +38,7 @@ export class SgtsController {
   }
 
   @Patch(':value')
+  @UseInterceptors(InvalidateHotReadsInterceptor)
   @RequirePermissions('sgts:write')
   @ApiRoute({ summary: 'Rename, describe or (un)bind an SGT', description: '`clusterId: null` unbinds it from its cluster.', type: SgtResponse })
   update(@CurrentActor() actor: ActorDto, @Param() params: SgtValueParamsDto, @Body() body: UpdateSgtBodyDto): Promise<SgtDto> {
@@ -43,6 +46,7 @@ export class SgtsController {
   }
 
   @Delete(':value')
+  @UseInterceptors(InvalidateHotReadsInterceptor)
   @RequirePermissions('sgts:write')
   @ApiRoute({ summary: 'Delete an SGT', description: '409 while endpoints carry it as a manual override.', type: SgtResponse })
   remove(@CurrentActor() actor: ActorDto, @Param() params: SgtValueParamsDto): Promise<SgtDto> {
