@@ -2,14 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '@clarion/persistence';
-import { TestInfra } from '@clarion/testing';
+import { REPO_ROOT, TestInfra } from '@clarion/testing';
 
 /**
  * Jest global setup for integration and e2e tests: a clean `clarion_test` database (roles and database created
  * if missing, schema dropped and recreated) with every migration applied once, as the schema owner.
  */
 export default async function globalSetup(): Promise<void> {
-  const root = resolve(__dirname, '..', '..');
+  const root = REPO_ROOT;
   execFileSync('bash', [resolve(root, 'tools/infra/db-setup.sh'), TestInfra.database], {
     env: { ...process.env, PGHOST: TestInfra.pgHost, PGPORT: String(TestInfra.pgPort), PGUSER: 'postgres' },
     stdio: 'pipe',

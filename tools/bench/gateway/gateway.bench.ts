@@ -140,7 +140,10 @@ async function main(): Promise<void> {
         RATE_LIMIT_PER_IP: '100000000',
         RATE_LIMIT_PER_PRINCIPAL: '100000000',
         RATE_LIMIT_LOGIN_PER_IP: '100000000',
-      }).start(),
+      },
+      // Profiling: BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/gw-prof' npm run bench:gateway
+      (process.env['BENCH_GATEWAY_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+      ).start(),
     );
     await Promise.all([authOps, clusteringOps, gatewayOps].map((p) => waitForReady(p, 60_000)));
     const base = `http://127.0.0.1:${httpPort}`;

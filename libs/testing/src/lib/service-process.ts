@@ -1,8 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
+/** The workspace root (where nx.json is), whether this file runs from its TypeScript source or from dist/. */
+function workspaceRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'nx.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..', '..', '..');
+  }
+}
+
+export const REPO_ROOT = workspaceRoot(__dirname);
 
 export type LogLine = Record<string, unknown> & { msg?: string; service?: string; trace_id?: string };
 
@@ -19,10 +28,12 @@ export class ServiceProcess {
   constructor(
     readonly app: string,
     private readonly env: Record<string, string>,
+    /** Extra node flags, e.g. ['--cpu-prof'] (not allowed in NODE_OPTIONS). */
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   start(): this {
-    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/apps', this.app, 'src/main.js')], {
+    const child = spawn(process.execPath, [...this.nodeArgs, resolve(REPO_ROOT, 'dist/apps', this.app, 'src/main.js')], {
       cwd: REPO_ROOT,
       env: { PATH: process.env['PATH'] ?? '', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
