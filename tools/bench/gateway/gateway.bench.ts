@@ -22,7 +22,7 @@ import { Database } from '@clarion/persistence';
 import { NatsServerProcess, REPO_ROOT, ServiceProcess, TestInfra, freePort, waitForReady } from '@clarion/testing';
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,8 +33,23 @@ const ENDPOINTS = 2_000;
 const CONNECTIONS = 100;
 const DURATION_S = Number(process.argv.find((a) => a.startsWith('--duration='))?.split('=')[1] ?? '10');
 const PASSWORD = 'bench-gateway-Lantern-orbit-93';
+/** `--only=cached,uncached,bare`: run some phases only (for profiling one of them). */
+const ONLY = new Set((process.argv.find((a) => a.startsWith('--only='))?.split('=')[1] ?? 'cached,uncached,bare').split(','));
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
 
 interface LoadFigures {
+  requests: number;
   rps: number;
   p50: number;
   p95: number;
@@ -56,6 +71,7 @@ async function load(label: string, url: string, headers: Record<string, string>)
   });
   times.sort((a, b) => a - b);
   const figures = {
+    requests: result.requests.total,
     rps: result.requests.total / (result.duration || DURATION_S),
     p50: percentile(times, 50),
     p95: percentile(times, 95),
@@ -112,6 +128,7 @@ async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0];
   console.log(`clarion bench:gateway  ${new Date().toISOString()}  ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}  node ${process.version}  load ${loadavg()[0].toFixed(2)}`);
   await globalSetup();
   const nats = new NatsServerProcess();
@@ -193,9 +210,24 @@ async function main(): Promise<void> {
       bare!.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
     });
 
-    const cached = await load('cached GET /api/v1/clusters', clustersUrl, auth);
-    const uncached = await load('uncached GET /api/v1/endpoints?limit=100', `${base}/api/v1/endpoints?limit=100`, auth);
-    const bareFigures = await load('bare Fastify, same JSON', `http://127.0.0.1:${barePort}/api/v1/clusters`, {});
+    const none: LoadFigures = { requests: 0, rps: 0, p50: 0, p95: 0, p99: 0, non2xx: 0, errors: 0 };
+    const [gateway, clustering] = [processes[2], processes[1]];
+    // CPU the gateway (and clustering) spend per request: a figure that does not depend on what else the machine runs.
+    const cpuPerRequestMs = async (run: () => Promise<LoadFigures>): Promise<{ figures: LoadFigures; gatewayMs: number; clusteringMs: number }> => {
+      const [g0, c0] = [cpuSeconds(gateway.pid), cpuSeconds(clustering.pid)];
+      const figures = await run();
+      const per = (s: number) => (figures.requests > 0 ? (s * 1000) / figures.requests : 0);
+      return { figures, gatewayMs: per(cpuSeconds(gateway.pid) - g0), clusteringMs: per(cpuSeconds(clustering.pid) - c0) };
+    };
+    const cachedRun = ONLY.has('cached') ? await cpuPerRequestMs(() => load('cached GET /api/v1/clusters', clustersUrl, auth)) : { figures: none, gatewayMs: 0, clusteringMs: 0 };
+    const uncachedRun = ONLY.has('uncached')
+      ? await cpuPerRequestMs(() => load('uncached GET /api/v1/endpoints?limit=100', `${base}/api/v1/endpoints?limit=100`, auth))
+      : { figures: none, gatewayMs: 0, clusteringMs: 0 };
+    const bareFigures = ONLY.has('bare') ? await load('bare Fastify, same JSON', `http://127.0.0.1:${barePort}/api/v1/clusters`, {}) : none;
+    const [cached, uncached] = [cachedRun.figures, uncachedRun.figures];
+    console.log(
+      `CPU per request: cached gateway ${cachedRun.gatewayMs.toFixed(3)} ms; uncached gateway ${uncachedRun.gatewayMs.toFixed(3)} ms + clustering ${uncachedRun.clusteringMs.toFixed(3)} ms`,
+    );
 
     const figures = {
       cached_rps: Math.round(cached.rps),
@@ -205,13 +237,17 @@ async function main(): Promise<void> {
       uncached_p95_ms: Number(uncached.p95.toFixed(2)),
       uncached_p99_ms: Number(uncached.p99.toFixed(2)),
       bare_rps: Math.round(bareFigures.rps),
-      ratio_cached_vs_bare: Number((cached.rps / bareFigures.rps).toFixed(3)),
+      ratio_cached_vs_bare: bareFigures.rps > 0 ? Number((cached.rps / bareFigures.rps).toFixed(3)) : null,
+      cached_gateway_cpu_ms_per_request: Number(cachedRun.gatewayMs.toFixed(3)),
+      uncached_gateway_cpu_ms_per_request: Number(uncachedRun.gatewayMs.toFixed(3)),
+      uncached_clustering_cpu_ms_per_request: Number(uncachedRun.clusteringMs.toFixed(3)),
       non_2xx: cached.non2xx + uncached.non2xx + bareFigures.non2xx,
       errors: cached.errors + uncached.errors + bareFigures.errors,
       connections: CONNECTIONS,
       duration_s: DURATION_S,
       endpoints: ENDPOINTS,
       cores: cpus().length,
+      load_at_start: Number(loadAtStart.toFixed(2)),
     };
     console.log(
       `targets: ratio_cached_vs_bare ${figures.ratio_cached_vs_bare} (>= 0.5), cached_p99_ms ${figures.cached_p99_ms} (< 25), uncached_p95_ms ${figures.uncached_p95_ms} (< 100)`,

@@ -32,6 +32,11 @@ export class ServiceProcess {
     private readonly nodeArgs: readonly string[] = [],
   ) {}
 
+  /** The process id while running (for CPU accounting in benchmarks). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   start(): this {
     const child = spawn(process.execPath, [...this.nodeArgs, resolve(REPO_ROOT, 'dist/apps', this.app, 'src/main.js')], {
       cwd: REPO_ROOT,
