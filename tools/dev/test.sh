@@ -36,6 +36,41 @@ t=$SECONDS
 bash tools/infra/ensure-services.sh --test-db --with-exporters
 record_setup infrastructure $? $((SECONDS - t))
 
+# promtool (Debian package `prometheus`) runs the alert rules' unit tests (deploy/prometheus/alerts.spec.ts). Installed
+# like the flow exporters: with apt, on Debian/Ubuntu as root, unless CLARION_INFRA_AUTO_INSTALL=0; elsewhere the spec
+# fails and says what to install. Only the binary is wanted: the package would start its Prometheus daemon and enable
+# it at boot, so a temporary policy-rc.d (exit 101: "action forbidden", honoured by invoke-rc.d and
+# deb-systemd-invoke) keeps it from starting, and the service is disabled afterwards.
+install_promtool() {
+  command -v promtool >/dev/null 2>&1 && return 0
+  if [ "${CLARION_INFRA_AUTO_INSTALL:-1}" = 0 ] || ! command -v apt-get >/dev/null 2>&1 || [ ! -r /etc/debian_version ] ||
+    [ "$(id -u)" != 0 ]; then
+    echo "promtool is missing and cannot be installed here: install the package 'prometheus' (the alert rule tests need it)" >&2
+    return 0
+  fi
+  local policy=/usr/sbin/policy-rc.d added_policy=0 rc
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# Temporary (clarion tools/dev/test.sh): install promtool without starting services.\nexit 101\n' >"$policy" &&
+      chmod 755 "$policy" && added_policy=1
+  fi
+  echo "apt-get install prometheus (for promtool; its daemon is not started)"
+  apt-get update -qq || echo "apt-get update failed; trying the install with the package lists already here" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  rc=$?
+  [ "$added_policy" = 1 ] && rm -f "$policy"
+  if [ "$rc" = 0 ]; then
+    if command -v systemctl >/dev/null 2>&1; then
+      [ -d /run/systemd/system ] && systemctl stop prometheus.service >/dev/null 2>&1
+      systemctl disable prometheus.service >/dev/null 2>&1
+    fi
+    update-rc.d prometheus disable >/dev/null 2>&1
+  fi
+  return "$rc"
+}
+t=$SECONDS
+install_promtool
+record_setup promtool $? $((SECONDS - t))
+
 t=$SECONDS
 bash tools/dev/install-if-needed.sh
 install_rc=$?
