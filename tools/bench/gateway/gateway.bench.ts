@@ -140,6 +140,8 @@ async function main(): Promise<void> {
     NATS_URL: natsUrl,
     REDIS_URL: TestInfra.redisUrl,
     OPS_HOST: '127.0.0.1',
+    // Experiments only: BENCH_OTEL_SDK_DISABLED=true measures the services without OpenTelemetry instrumentation.
+    ...(process.env['BENCH_OTEL_SDK_DISABLED'] ? { OTEL_SDK_DISABLED: process.env['BENCH_OTEL_SDK_DISABLED'] } : {}),
   };
   const processes: ServiceProcess[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'clarion-bench-gw-'));

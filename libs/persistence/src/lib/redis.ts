@@ -15,6 +15,9 @@ export class RedisClient {
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
       lazyConnect: true,
+      // Commands issued in the same tick share one write: under concurrent requests (rate limits, caches) this turns
+      // many small socket writes into a few.
+      enableAutoPipelining: true,
       retryStrategy: (times) => Math.min(2000, 100 * times),
     });
     let lastError = '';
