@@ -56,6 +56,23 @@ describe('FeatureSpace', () => {
     expect(feature(camera, 'active_hour_share')).toBeGreaterThan(feature(workstation, 'active_hour_share'));
   });
 
+  it('measures the active-hour share over at least a day, so a device seen for a few hours is not "always on"', () => {
+    const visitor = (hours: readonly number[]): Float64Array | Float32Array => {
+      const profile = new EndpointProfile();
+      for (const h of hours) {
+        const startMs = Date.UTC(2024, 0, 1, h, 10);
+        const flow = { srcPort: 51000, dstPort: 443, protocol: 6, tcpFlags: 0x1b, bytes: 4000, packets: 8, startMs, endMs: startMs + 60_000 };
+        profile.observe(flow, 'src', 'ip:192.0.2.1');
+      }
+      return space.extract(profile);
+    };
+    // Three busy hours in a row and three hours with a gap: the same behaviour, nearly the same share.
+    expect(feature(visitor([10, 11, 12]), 'active_hour_share')).toBeCloseTo(3 / 24);
+    expect(feature(visitor([10, 11, 13]), 'active_hour_share')).toBeCloseTo(3 / 24);
+    const allDay = visitor(Array.from({ length: 24 }, (_, h) => h));
+    expect(feature(allDay, 'active_hour_share')).toBe(1);
+  });
+
   it('sets identity features only when identity is part of the space', () => {
     const withIdentity = new FeatureSpace({ identity: true });
     const vector = withIdentity.extract(profileOf('printer'), { deviceType: 'Printer', groups: ['Facilities'], user: null });

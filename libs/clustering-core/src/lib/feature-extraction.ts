@@ -55,6 +55,8 @@ export const SERVICE_CATEGORIES: readonly ServiceCategory[] = [
 /** UDP media (RTP/RTCP of phones, cameras, conferencing) typically runs between the high even ports 10000-32767. */
 const RTP_LOW = 10000;
 const RTP_HIGH = 32767;
+const HOURS_PER_DAY = 24;
+const HOUR_MS = 3_600_000;
 
 const BASE_FEATURES = [
   'log_peers',
@@ -152,7 +154,8 @@ function writeBehaviourFeatures(p: EndpointProfile, out: Float64Array | Float32A
   const packets = p.packetsIn + p.packetsOut;
   let observedHours = 1;
   if (Number.isFinite(p.firstSeenMs) && Number.isFinite(p.lastSeenMs)) {
-    observedHours = Math.max(1, Math.ceil((p.lastSeenMs - p.firstSeenMs) / 3_600_000) + 1);
+    // Clock hours spanned, as the activity mask counts them (a day of traffic spans 24, not 25).
+    observedHours = Math.max(1, Math.floor(p.lastSeenMs / HOUR_MS) - Math.floor(p.firstSeenMs / HOUR_MS) + 1);
   }
   let night = 0;
   for (let h = 0; h < 6; h++) night += p.hourOfDayFlows[h];
@@ -164,7 +167,10 @@ function writeBehaviourFeatures(p: EndpointProfile, out: Float64Array | Float32A
   out[o + 5] = Math.log1p(share(bytes, packets));
   out[o + 6] = bytes > 0 ? p.bytesIn / bytes : 0.5;
   out[o + 7] = flows > 0 ? p.flowsAsClient / flows : 0.5;
-  out[o + 8] = Math.min(1, activeHours / Math.min(HOURS_PER_WEEK, observedHours));
+  // Share of the hours in the observed span with activity, over at least a day: an endpoint seen for a few hours would
+  // otherwise get a share from a tiny denominator (3 of 3 hours = 1, 2 of 3 = 0.67), splitting part-time devices
+  // (guests, laptops) into groups by how their few hours happened to fall rather than by what they did.
+  out[o + 8] = Math.min(1, activeHours / Math.min(HOURS_PER_WEEK, Math.max(HOURS_PER_DAY, observedHours)));
   out[o + 9] = share(p.businessHourFlows, flows);
   out[o + 10] = share(night, flows);
   out[o + 11] = share(p.weekendFlows, flows);
