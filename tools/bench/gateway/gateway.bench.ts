@@ -149,7 +149,9 @@ async function main(): Promise<void> {
   try {
     const [authOps, clusteringOps, gatewayOps, httpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     processes.push(new ServiceProcess('auth', { ...common, OPS_PORT: String(authOps) }).start());
-    processes.push(new ServiceProcess('clustering', { ...common, OPS_PORT: String(clusteringOps) }).start());
+    processes.push(
+      new ServiceProcess('clustering', { ...common, OPS_PORT: String(clusteringOps) }, (process.env['BENCH_CLUSTERING_NODE_ARGS'] ?? '').split(' ').filter(Boolean)).start(),
+    );
     processes.push(
       new ServiceProcess('gateway', {
         ...common,
