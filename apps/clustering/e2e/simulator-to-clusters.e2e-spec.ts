@@ -10,9 +10,8 @@ import {
   type SgaclExportDto,
 } from '@clarion/contracts';
 import { RpcClient, natsConnectionOptions } from '@clarion/messaging';
-import { NatsServerProcess, REPO_ROOT, ServiceProcess, TestInfra, freePort, waitFor, waitForReady } from '@clarion/testing';
+import { NatsServerProcess, REPO_ROOT, ServiceProcess, TestInfra, freePort, freeUdpPort, queryAsTenant, waitFor, waitForReady } from '@clarion/testing';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,28 +21,6 @@ interface TruthRecord {
   key: string;
   role: string;
   irregular: boolean;
-}
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  const { port } = socket.address();
-  await new Promise<void>((r) => socket.close(() => r()));
-  return port;
-}
-
-async function asTenant<T>(tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const app = new Client({ connectionString: TestInfra.appUrl });
-  await app.connect();
-  try {
-    await app.query('BEGIN');
-    await app.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
-    const { rows } = await app.query(sql, params);
-    await app.query('COMMIT');
-    return rows as T[];
-  } finally {
-    await app.end();
-  }
 }
 
 /** Runs the built simulator to completion; resolves with the number of flows it sent. */
@@ -157,7 +134,7 @@ describe('simulator -> ingest -> clustering (built services, private NATS, real 
     let last = '';
     await waitFor(
       async () => {
-        const [row] = await asTenant<{ stored: string; consumed: string }>(
+        const [row] = await queryAsTenant<{ stored: string; consumed: string }>(
           tenantId,
           `SELECT (SELECT coalesce(sum(row_count), 0) FROM flow_batches) AS stored, (SELECT coalesce(sum(flows), 0) FROM clustering_batches) AS consumed`,
         );
@@ -170,14 +147,14 @@ describe('simulator -> ingest -> clustering (built services, private NATS, real 
       'clustering consumed every stored flow',
       2_000,
     );
-    const [{ stored }] = await asTenant<{ stored: string }>(tenantId, 'SELECT count(*) AS stored FROM flows');
+    const [{ stored }] = await queryAsTenant<{ stored: string }>(tenantId, 'SELECT count(*) AS stored FROM flows');
     // UDP on loopback under load may drop a little; what was stored is what was consumed (checked above).
     expect(Number(stored)).toBeGreaterThan(sentFlows * 0.95);
-    const [{ ledger }] = await asTenant<{ ledger: string }>(tenantId, 'SELECT coalesce(sum(row_count), 0) AS ledger FROM flow_batches');
+    const [{ ledger }] = await queryAsTenant<{ ledger: string }>(tenantId, 'SELECT coalesce(sum(row_count), 0) AS ledger FROM flow_batches');
     expect(Number(ledger)).toBe(Number(stored));
-    const [{ profiles }] = await asTenant<{ profiles: string }>(tenantId, 'SELECT count(*) AS profiles FROM endpoint_profiles');
+    const [{ profiles }] = await queryAsTenant<{ profiles: string }>(tenantId, 'SELECT count(*) AS profiles FROM endpoint_profiles');
     // Every simulated endpoint has a profile (plus internet peers seen behind the gateway's MAC are one endpoint).
-    const profileKeys = new Set((await asTenant<{ k: string }>(tenantId, 'SELECT endpoint_key AS k FROM endpoint_profiles')).map((r) => r.k));
+    const profileKeys = new Set((await queryAsTenant<{ k: string }>(tenantId, 'SELECT endpoint_key AS k FROM endpoint_profiles')).map((r) => r.k));
     const missing = truth.filter((t) => !profileKeys.has(t.key));
     expect(missing).toEqual([]);
     expect(Number(profiles)).toBeGreaterThanOrEqual(truth.length);
@@ -255,7 +232,7 @@ describe('simulator -> ingest -> clustering (built services, private NATS, real 
     const matrix = await rpc.send<PolicyMatrixDto>(Subjects.clustering.policyMatrix, { actor });
     expect(matrix.cells.length).toBeGreaterThan(3);
     const cellFlows = matrix.cells.reduce((sum, c) => sum + c.flows, 0);
-    const [{ edgeFlows }] = await asTenant<{ edgeFlows: string }>(tenantId, 'SELECT coalesce(sum(flows), 0) AS "edgeFlows" FROM endpoint_edges');
+    const [{ edgeFlows }] = await queryAsTenant<{ edgeFlows: string }>(tenantId, 'SELECT coalesce(sum(flows), 0) AS "edgeFlows" FROM endpoint_edges');
     expect(cellFlows).toBe(Number(edgeFlows));
     const cli = await rpc.send<SgaclExportDto>(Subjects.clustering.policySgacl, { actor, format: 'cli' });
     expect(cli.cli).toMatch(/ip access-list role-based \S+/);

@@ -4,3 +4,4 @@ export * from './lib/service-process';
 export * from './lib/silent-logger';
 export * from './lib/test-infra';
 export * from './lib/nats-server-process';
+export * from './lib/tenant-query';

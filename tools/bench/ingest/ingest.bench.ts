@@ -20,11 +20,10 @@
  * BENCH_OWNER_URL (schema owner: creates the tenant, and deletes it with its rows afterwards unless BENCH_KEEP_DATA=1),
  * BENCH_DECODE_SECONDS (3), BENCH_SKIP_NFCAPD, BENCH_PROFILE; INGEST_* variables are passed on to the service.
  */
+import { freePort, freeUdpPort } from '@clarion/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,32 +42,11 @@ const REDIS_URL = env('BENCH_REDIS_URL', 'redis://127.0.0.1:6379');
 const PROFILE = env('BENCH_PROFILE', '') === '1';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolvePort(port));
-    });
-  });
-}
-
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((r) => child.once('exit', (code) => r(code)));
 }
+
 
 /** Runs a node script and returns the last JSON line it printed. */
 async function lastJsonLine(script: string, args: string[]): Promise<Record<string, number>> {
@@ -155,7 +133,7 @@ async function endToEnd(work: string): Promise<Record<string, number>> {
   const tenantId = (await owner.query(`INSERT INTO tenants (slug, name) VALUES ($1, 'ingest benchmark') RETURNING id`, [slug])).rows[0].id as string;
   await owner.end();
 
-  const opsPort = await freeTcpPort();
+  const opsPort = await freePort();
   const udpPort = await freeUdpPort();
   const args = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profile')}`] : [];
   const ingest = spawn(process.execPath, [...args, join(DIST, 'apps/ingest/src/main.js')], {

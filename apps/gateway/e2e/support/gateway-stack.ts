@@ -1,6 +1,6 @@
 // Support for the gateway's *.e2e-spec.ts files only.
 // eslint-disable-next-line no-restricted-imports -- test support: imported by e2e specs, never by production code
-import { NatsServerProcess, REPO_ROOT, ServiceProcess, TestInfra, freePort, waitForReady } from '@clarion/testing';
+import { NatsServerProcess, REPO_ROOT, ServiceProcess, TestInfra, freePort, freeUdpPort, waitForReady } from '@clarion/testing';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -38,18 +38,6 @@ export interface StackOptions {
   ingest?: boolean | Record<string, string>;
   /** Also run the clustering service (endpoints, clusters, SGTs, policy, jobs, identity), with this extra env. */
   clustering?: boolean | Record<string, string>;
-}
-
-/** A UDP port that was free a moment ago on the loopback. */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolvePort(port));
-    });
-  });
 }
 
 const extraEnv = (option: boolean | Record<string, string> | undefined): Record<string, string> => (typeof option === 'object' ? option : {});

@@ -1,20 +1,11 @@
 // eslint-disable-next-line no-restricted-imports -- test support: imported by e2e specs, never by production code
-import { ServiceProcess, TestInfra, freePort, httpGet, waitFor, waitForReady } from '@clarion/testing';
+import { ServiceProcess, TestInfra, freePort, freeUdpPort, httpGet, queryAsTenant, waitFor, waitForReady } from '@clarion/testing';
 import { createSocket } from 'node:dgram';
 import { Client } from 'pg';
 import type { KnownFlow } from './known-traffic';
 
-/** A UDP port that was free a moment ago on the loopback (the OS picks it). */
-export function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
+// Shared with other suites through @clarion/testing; re-exported so this harness's users need one import.
+export { freeUdpPort, queryAsTenant };
 
 /** Sends datagrams to 127.0.0.1:port from one socket (one exporter address and port). */
 export async function sendUdp(port: number, packets: readonly Uint8Array[], gapMs = 0): Promise<void> {
@@ -41,20 +32,6 @@ export async function createTenant(prefix: string): Promise<{ id: string; slug: 
   }
 }
 
-/** Runs one query as the application role in a tenant's context (row-level security applies). */
-export async function queryAsTenant<T>(tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const app = new Client({ connectionString: TestInfra.appUrl });
-  await app.connect();
-  try {
-    await app.query('BEGIN');
-    await app.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
-    const { rows } = await app.query(sql, params);
-    await app.query('COMMIT');
-    return rows as T[];
-  } finally {
-    await app.end();
-  }
-}
 
 /** Every stored flow of the tenant (one entry per row), optionally of one NetFlow version. */
 export async function storedFlows(tenantId: string, version?: number): Promise<Array<KnownFlow & { version: number }>> {
