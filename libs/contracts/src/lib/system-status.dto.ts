@@ -1,7 +1,11 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 
-export const DEPENDENCY_NAMES = ['postgres', 'nats', 'redis'] as const;
+/**
+ * What a service's readiness depends on: the shared infrastructure, and the service's own parts that must run for it to
+ * do its job (ingest's UDP listeners, clustering's flow-batch consumer).
+ */
+export const DEPENDENCY_NAMES = ['postgres', 'nats', 'redis', 'udp', 'flow-consumer'] as const;
 export type DependencyName = (typeof DEPENDENCY_NAMES)[number];
 
 /** `clarion.<service>.status.v1` takes no arguments; the class exists so the handler validates like every other. */
