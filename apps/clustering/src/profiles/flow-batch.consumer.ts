@@ -5,6 +5,7 @@ import {
   AckPolicy,
   ConsumerEvents,
   DeliverPolicy,
+  Events,
   nanos,
   type ConsumerConfig,
   type ConsumerInfo,
@@ -12,6 +13,7 @@ import {
   type JetStreamManager,
   type JsMsg,
   type Consumer,
+  type NatsConnection,
 } from 'nats';
 import type { Logger } from 'pino';
 import type { FlowBatchProcessor } from './flow-batch.processor';
@@ -111,10 +113,13 @@ interface InFlight {
  * decode, merge (FlowBatchProcessor), acknowledge after the commit. An undecodable message is terminated (never
  * redelivered); a database failure is negatively acknowledged with a growing delay. The pull subscription follows
  * the connection through NATS reconnects; if it ends (consumer deleted, stream recreated) it is set up again.
+ * While the connection is down the instance reports not ready, though the subscription itself survives.
  */
 export class FlowBatchConsumer {
   private stopping = false;
   private consuming = false;
+  /** Set between a `disconnect` and the next `reconnect` of the NATS connection. */
+  private disconnected = false;
   private problem = 'not started';
   private messages?: ConsumerMessages;
   private consumer?: Consumer;
@@ -138,6 +143,10 @@ export class FlowBatchConsumer {
   start(): void {
     if (this.loop) return;
     this.loop = this.run();
+    void this.nats
+      .whenConnected()
+      .then((nc) => this.followConnection(nc))
+      .catch(() => undefined);
     this.pendingTimer = setInterval(() => void this.refreshPending(), this.options.pendingRefreshMs);
     this.pendingTimer.unref();
   }
@@ -145,10 +154,11 @@ export class FlowBatchConsumer {
   /** Readiness: rejects while the consumer is not set up or its subscription is being restored. */
   async check(): Promise<void> {
     if (!this.consuming) throw new Error(`flow-batch consumer not consuming: ${this.problem}`);
+    if (this.disconnected) throw new Error('flow-batch consumer not consuming: NATS connection lost, reconnecting');
   }
 
   get isConsuming(): boolean {
-    return this.consuming;
+    return this.consuming && !this.disconnected;
   }
 
   /**
@@ -225,6 +235,17 @@ export class FlowBatchConsumer {
       }
     }
     this.consuming = false;
+  }
+
+  /**
+   * The pull subscription outlives a lost connection (nats.js pulls again after the reconnect), so neither its loop
+   * nor its status notifications tell that nothing can arrive meanwhile: the connection's own events do.
+   */
+  private async followConnection(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) this.disconnected = true;
+      else if (status.type === Events.Reconnect) this.disconnected = false;
+    }
   }
 
   /** Informational notifications of the pull subscription; a deleted consumer ends the subscription so it is recreated. */

@@ -7,24 +7,73 @@ import { freePort } from './free-port';
 
 const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
 
+const running = (child: ChildProcess | undefined): boolean => !!child && child.exitCode === null && child.signalCode === null;
+
 /**
  * A private NATS server (JetStream on) for one end-to-end suite, so the services it starts form their own queue
  * groups: another Clarion on the machine (`npm start`, a parallel run) can never answer this suite's requests.
- * It is the real nats-server binary, only on its own port and storage directory.
+ * It is the real nats-server binary, only on its own port and storage directory. Outage tests take it down with
+ * `kill()` (or hang it with `freeze()`) and bring it back with `restart()` on the same port and JetStream store.
  */
 export class NatsServerProcess {
   private child?: ChildProcess;
   private storeDir?: string;
+  private port?: number;
   url = '';
 
   async start(): Promise<string> {
-    const binary = CANDIDATES.find((p) => existsSync(p)) ?? 'nats-server';
-    const port = await freePort();
+    this.port = await freePort();
     this.storeDir = mkdtempSync(join(tmpdir(), 'clarion-nats-'));
-    this.child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    return this.launch();
+  }
+
+  /**
+   * Ends the server and waits for it to exit, keeping its port and store for `restart()`. SIGTERM is an orderly
+   * shutdown (JetStream state written out); SIGKILL is a crash (whatever the server had not written yet is lost).
+   */
+  async kill(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || !running(child)) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    // A frozen process acts on SIGTERM only once it runs again.
+    if (signal === 'SIGTERM') child.kill('SIGCONT');
+    const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 10_000).unref())]);
+    if (timedOut) throw new Error(`nats-server (pid ${child.pid}) did not exit on ${signal} within 10 s`);
+  }
+
+  /** Suspends the server (SIGSTOP): connections stay open, but nothing sent to it is read or answered. */
+  freeze(): void {
+    if (this.child && running(this.child)) this.child.kill('SIGSTOP');
+  }
+
+  /** Starts the server again on the port and with the JetStream store of the last `start()`. */
+  async restart(): Promise<string> {
+    if (this.port === undefined || !this.storeDir) throw new Error('nats-server was never started');
+    if (running(this.child)) throw new Error('nats-server is still running; kill() it first');
+    return this.launch();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child && running(child)) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      child.kill('SIGCONT');
+      const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 5000))]);
+      if (timedOut) child.kill('SIGKILL');
+    }
+    if (this.storeDir) rmSync(this.storeDir, { recursive: true, force: true });
+  }
+
+  private async launch(): Promise<string> {
+    const binary = CANDIDATES.find((p) => existsSync(p)) ?? 'nats-server';
+    const port = this.port!;
+    const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', this.storeDir!], { stdio: 'ignore' });
+    this.child = child;
     this.url = `nats://127.0.0.1:${port}`;
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && running(child)) {
       const open = await new Promise<boolean>((resolve) => {
         const socket = createConnection({ host: '127.0.0.1', port }, () => {
           socket.destroy();
@@ -35,16 +84,6 @@ export class NatsServerProcess {
       if (open) return this.url;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`nats-server did not start on port ${port}`);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    }
-    if (this.storeDir) rmSync(this.storeDir, { recursive: true, force: true });
+    throw new Error(`nats-server did not start on port ${port}${running(child) ? '' : ` (exited with ${child.exitCode ?? child.signalCode})`}`);
   }
 }
