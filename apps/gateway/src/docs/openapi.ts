@@ -28,7 +28,13 @@ export function buildOpenApiDocument(app: INestApplication, routes: RouteEntry[]
       'The public HTTP API of Clarion. Authenticate with an access token (`Authorization: Bearer <jwt>`, from ' +
         '`POST /api/v1/auth/login`) or an API key (`X-API-Key: clr_...`). Every error is `application/problem+json` ' +
         '(RFC 9457) with a stable `code`; lists are `{ items, nextCursor }`; times are ISO-8601 in UTC. Each operation ' +
-        'names the permissions it needs in `x-required-permissions`.',
+        'names the permissions it needs in `x-required-permissions`.\n\n' +
+        '**Live updates.** `GET /api/v1/stream` upgrades to a WebSocket (it is not an HTTP operation, so it is not ' +
+        'listed below). Authenticate at connect with the same `Authorization`/`X-API-Key` headers, or from a browser ' +
+        'with the subprotocols `clarion.v1, bearer.<access token>` (never a token in the URL). Frames are JSON ' +
+        '`{ type, at, data }`: `hello`; `clusters.updated` and `job.progress` (need `clusters:read`); `ingest.rates` ' +
+        '(needs `exporters:read`). The server closes with 4401 when the credential expires or is revoked and 1001 ' +
+        'when it shuts down; treat a frame as a hint to re-read the resource it names.',
     )
     .setVersion(version)
     .setOpenAPIVersion('3.1.0')
