@@ -138,7 +138,9 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     DATABASE_URL: TestInfra.appUrl,
     NATS_URL: natsUrl,
-    REDIS_URL: TestInfra.redisUrl,
+    // Its own Redis database: the bench's hundreds of thousands of requests from 127.0.0.1 must not fill the shared
+    // per-address rate-limit window that tests and a running `npm start` count in.
+    REDIS_URL: `${TestInfra.redisUrl.replace(/\/\d*$/, '')}/${process.env['BENCH_REDIS_DB'] ?? '14'}`,
     OPS_HOST: '127.0.0.1',
     // Experiments only: BENCH_OTEL_SDK_DISABLED=true measures the services without OpenTelemetry instrumentation.
     ...(process.env['BENCH_OTEL_SDK_DISABLED'] ? { OTEL_SDK_DISABLED: process.env['BENCH_OTEL_SDK_DISABLED'] } : {}),

@@ -25,6 +25,10 @@ export class PlatformModule {
             autoLogging: false,
             quietReqLogger: true,
           },
+          // No per-request pino-http middleware at all: it built a child logger (with redaction) for every request, a
+          // tenth of a cached read's CPU, for nothing: log lines get the correlation and trace ids from RequestContext
+          // (the logger's mixin), and Nest's own logger falls back to the root logger.
+          forRoutes: [],
         }),
       ],
       providers: [
