@@ -105,13 +105,14 @@ async function seedProfiles(tenantId: string): Promise<void> {
   // Only the enterprise's own endpoints (their peers are a few shared servers and the internet).
   const rows = [...profiles]
     .filter(([key]) => key.startsWith('ip:10.2'))
-    .map(([key, p]) => ({ key, address: key.slice(3), profile: Buffer.from(encodeProfile(p)).toString('base64'), flows: p.flows, first: p.firstSeenMs, last: p.lastSeenMs }));
+    // With the summary the flow consumer stores alongside each profile.
+    .map(([key, p]) => ({ key, address: key.slice(3), profile: Buffer.from(encodeProfile(p)).toString('base64'), summary: p.summary(), flows: p.flows, first: p.firstSeenMs, last: p.lastSeenMs }));
   await db.withTenant(tenantId, async (m) => {
     for (let i = 0; i < rows.length; i += 500) {
       await m.query(
-        `INSERT INTO endpoint_profiles (tenant_id, endpoint_key, address, profile, flows, first_seen_at, last_seen_at)
-         SELECT $1, r.key, r.address::inet, decode(r.profile, 'base64'), r.flows, to_timestamp(r.first / 1000.0), to_timestamp(r.last / 1000.0)
-         FROM jsonb_to_recordset($2::jsonb) AS r(key text, address text, profile text, flows bigint, first double precision, last double precision)`,
+        `INSERT INTO endpoint_profiles (tenant_id, endpoint_key, address, profile, summary, flows, first_seen_at, last_seen_at)
+         SELECT $1, r.key, r.address::inet, decode(r.profile, 'base64'), r.summary, r.flows, to_timestamp(r.first / 1000.0), to_timestamp(r.last / 1000.0)
+         FROM jsonb_to_recordset($2::jsonb) AS r(key text, address text, profile text, summary jsonb, flows bigint, first double precision, last double precision)`,
         [tenantId, JSON.stringify(rows.slice(i, i + 500))],
       );
     }

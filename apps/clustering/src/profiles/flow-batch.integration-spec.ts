@@ -152,12 +152,16 @@ describe('flow-batch consumer and endpoint profiles (real NATS JetStream and Pos
     await publishTraced(js, FlowSubjects.batch, payload, { msgID });
   }
 
-  async function storedProfiles(tenantId: string): Promise<Map<string, { profile: Buffer; flows: string; address: string | null; mac: string | null; first: Date | null; last: Date | null }>> {
+  async function storedProfiles(
+    tenantId: string,
+  ): Promise<Map<string, { profile: Buffer; summary: unknown; flows: string; address: string | null; mac: string | null; first: Date | null; last: Date | null }>> {
     const { rows } = await su.query(
-      `SELECT endpoint_key, profile, flows, host(address) AS address, mac::text AS mac, first_seen_at, last_seen_at FROM endpoint_profiles WHERE tenant_id = $1`,
+      `SELECT endpoint_key, profile, summary, flows, host(address) AS address, mac::text AS mac, first_seen_at, last_seen_at FROM endpoint_profiles WHERE tenant_id = $1`,
       [tenantId],
     );
-    return new Map(rows.map((r) => [r.endpoint_key, { profile: r.profile, flows: r.flows, address: r.address, mac: r.mac, first: r.first_seen_at, last: r.last_seen_at }]));
+    return new Map(
+      rows.map((r) => [r.endpoint_key, { profile: r.profile, summary: r.summary, flows: r.flows, address: r.address, mac: r.mac, first: r.first_seen_at, last: r.last_seen_at }]),
+    );
   }
 
   async function storedEdges(tenantId: string) {
@@ -287,6 +291,8 @@ describe('flow-batch consumer and endpoint profiles (real NATS JetStream and Pos
     for (const [key, profile] of expected) {
       const got = decodeProfile(stored.get(key)!.profile);
       expect({ key, ...got.summary() }).toEqual({ key, ...profile.summary() });
+      // The summary readers use is the merged profile's, written in the same statement.
+      expect({ key, summary: stored.get(key)!.summary }).toEqual({ key, summary: JSON.parse(JSON.stringify(profile.summary())) });
     }
     expect(Number(stored.get('ip:10.2.0.100')!.flows)).toBe(16 * 4);
     const edgeFlows = (await storedEdges(tenantId)).reduce((sum, e) => sum + e.flows, 0);

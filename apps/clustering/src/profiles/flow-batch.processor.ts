@@ -67,6 +67,7 @@ export class FlowBatchProcessor {
           address: sighting?.address ?? null,
           addressSeenMs: sighting?.addressSeenMs ?? null,
           mac: sighting?.mac ?? null,
+          summary: profile.summary(),
         });
       }
       await profiles.updateMerged(updates);

@@ -12,6 +12,8 @@ export interface EndpointProfileUpdate {
   address: string | null;
   addressSeenMs: number | null;
   mac: string | null;
+  /** The profile's summary (@clarion/clustering-core EndpointProfileSummary), stored for readers as jsonb. */
+  summary: object;
 }
 
 export interface EndpointProfileBytes {
@@ -70,9 +72,10 @@ export class EndpointProfileRepository {
            WHEN p.address IS NULL OR p.last_seen_at IS NULL OR u.address_seen >= p.last_seen_at THEN u.address
            ELSE p.address END,
          mac = COALESCE(u.mac, p.mac),
+         summary = u.summary,
          updated_at = now()
-       FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::inet[], $7::timestamptz[], $8::macaddr[])
-            AS u(endpoint_key, profile, flows, first_seen, last_seen, address, address_seen, mac)
+       FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::inet[], $7::timestamptz[], $8::macaddr[], $9::jsonb[])
+            AS u(endpoint_key, profile, flows, first_seen, last_seen, address, address_seen, mac, summary)
        WHERE p.endpoint_key = u.endpoint_key`,
       [
         updates.map((u) => u.endpointKey),
@@ -83,6 +86,7 @@ export class EndpointProfileRepository {
         updates.map((u) => u.address),
         updates.map((u) => iso(u.addressSeenMs)),
         updates.map((u) => u.mac),
+        updates.map((u) => JSON.stringify(u.summary)),
       ],
     );
   }

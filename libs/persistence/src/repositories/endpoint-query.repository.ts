@@ -37,11 +37,30 @@ export interface EndpointPageRequest {
   limit: number;
 }
 
+/** EndpointProfileSummary of @clarion/clustering-core as stored in endpoint_profiles.summary. */
+export interface StoredProfileSummary {
+  flows: number;
+  flowsAsClient: number;
+  flowsAsServer: number;
+  bytesIn: number;
+  bytesOut: number;
+  packetsIn: number;
+  packetsOut: number;
+  distinctPeers: number;
+  distinctClientServices: number;
+  distinctServerServices: number;
+  activeHoursOfWeek: number;
+  topServices: Array<{ key: number; flows: number }>;
+}
+
 export interface EndpointRow {
   id: string;
   address: string | null;
   mac: string | null;
-  profile: Buffer;
+  /** The stored summary the flow consumer wrote (EndpointProfileSummary as JSON); null for rows older than it. */
+  summary: StoredProfileSummary | null;
+  /** The encoded profile, only when there is no stored summary to read (so a page does not carry every profile). */
+  profile: Buffer | null;
   flows: string;
   firstSeenAt: Date | null;
   lastSeenAt: Date | null;
@@ -121,7 +140,8 @@ export class EndpointQueryRepository {
     const limit = param(request.limit);
     return this.manager.query(
       `WITH page AS (
-         SELECT p.endpoint_key, p.address, p.mac, p.profile, p.flows, p.first_seen_at, p.last_seen_at,
+         SELECT p.endpoint_key, p.address, p.mac, p.summary, CASE WHEN p.summary IS NULL THEN p.profile END AS profile,
+                p.flows, p.first_seen_at, p.last_seen_at,
                 m.cluster_id, m.confidence, m.band, m.assigned_by, m.override_sgt, m.override_by, m.override_reason, m.override_at,
                 COALESCE(m.override_sgt, cs.value) AS sgt,
                 ${sort.expression} AS sort_value
@@ -132,7 +152,7 @@ export class EndpointQueryRepository {
          ORDER BY sort_value ${direction}, p.endpoint_key ${direction}
          LIMIT ${limit}
        )
-       SELECT page.endpoint_key AS id, host(page.address) AS address, page.mac::text AS mac, page.profile, page.flows,
+       SELECT page.endpoint_key AS id, host(page.address) AS address, page.mac::text AS mac, page.summary, page.profile, page.flows,
               page.first_seen_at AS "firstSeenAt", page.last_seen_at AS "lastSeenAt",
               page.cluster_id AS "clusterId", c.label AS "clusterLabel", page.confidence, page.band, page.assigned_by AS "assignedBy",
               page.override_sgt AS "overrideSgt", page.override_by AS "overrideBy", page.override_reason AS "overrideReason",

@@ -1,3 +1,4 @@
+import { ServiceRole, serviceKey } from '@clarion/clustering-core';
 import { ENDPOINT_SORT_FIELDS, ErrorCode, type ActorDto, type EndpointDto, type ListEndpointsRequestDto, type Permission } from '@clarion/contracts';
 import { Database } from '@clarion/persistence';
 import { TestInfra, testLogger } from '@clarion/testing';
@@ -177,6 +178,23 @@ describe('endpoint and cluster queries (PostgreSQL)', () => {
     expect((await endpoints.get({ actor: actor(tenantA), id: 'mac:aa:bb:cc:00:00:02' })).identity).toMatchObject({ deviceType: 'server', groups: ['Servers'] });
     const unassigned = await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' });
     expect(unassigned).toMatchObject({ clusterId: null, sgt: null, sgtName: null, confidence: 0, band: 'very_low', assignedBy: null, override: null });
+  });
+
+  it('reads the summary the flow consumer stored, and decodes the profile of a row that has none', async () => {
+    const decoded = await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' });
+    // What the consumer stores: the core's EndpointProfileSummary, services as encoded keys.
+    const stored = { ...decoded.summary, flows: 987_654, topServices: [{ key: serviceKey(ServiceRole.SERVER, 6, 443), flows: 41 }] };
+    await superuser.query(`UPDATE endpoint_profiles SET summary = $3 WHERE tenant_id = $1 AND endpoint_key = $2`, [tenantA, 'ip:10.4.0.2', JSON.stringify(stored)]);
+    try {
+      const fromColumn = await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' });
+      expect(fromColumn.summary.flows).toBe(987_654);
+      expect(fromColumn.summary.topServices).toEqual([expect.objectContaining({ role: 'server', protocol: 6, port: 443, flows: 41 })]);
+      const page = await endpoints.list({ actor: actor(tenantA), search: '10.4.0.2' });
+      expect(page.items.map((e) => e.summary.flows)).toEqual([987_654]);
+    } finally {
+      await superuser.query(`UPDATE endpoint_profiles SET summary = NULL WHERE tenant_id = $1 AND endpoint_key = $2`, [tenantA, 'ip:10.4.0.2']);
+    }
+    expect((await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' })).summary).toEqual(decoded.summary);
   });
 
   it("never shows another tenant's endpoints or clusters", async () => {

@@ -122,7 +122,8 @@ export class EndpointQueryService {
 
   private summaryOf(row: EndpointRow): EndpointProfileSummaryDto {
     try {
-      const s = decodeProfile(row.profile).summary();
+      // The consumer stores the summary with every merge; rows written before it have only the profile.
+      const s = row.summary ?? decodeProfile(row.profile ?? Buffer.alloc(0)).summary();
       return {
         flows: s.flows,
         flowsAsClient: s.flowsAsClient,
