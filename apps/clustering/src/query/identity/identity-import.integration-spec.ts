@@ -1,8 +1,8 @@
-import { ErrorCode, EventSubjects, type ActorDto, type ClustersUpdatedEvent, type Permission } from '@clarion/contracts';
+import { ErrorCode, type ActorDto, type ClustersUpdatedEvent, type Permission } from '@clarion/contracts';
 import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { Database } from '@clarion/persistence';
 import { TestInfra, testLogger, waitFor } from '@clarion/testing';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { ClusteringEnv } from '../../clustering.env';
@@ -11,6 +11,7 @@ import { ClustersUpdatedPublisher } from '../shared/clusters-updated.publisher';
 import { QueryMetrics } from '../shared/query-metrics';
 import { seedEndpoint, seedTenant } from '../testing/query-seed';
 import { IdentityImportService } from './identity-import.service';
+import { collectClustersUpdated } from '../testing/clusters-updated.listener';
 
 /** Identity import against the real PostgreSQL and NATS. */
 describe('identity import (PostgreSQL, NATS)', () => {
@@ -40,12 +41,7 @@ describe('identity import (PostgreSQL, NATS)', () => {
     await seedEndpoint(superuser, tenantA, { key: 'ip:10.5.0.2', address: '10.5.0.2', role: 'printer', seed: 2 });
     await db.start();
     await nats.start();
-    listener = await connect({ servers: TestInfra.natsUrl });
-    const sub = listener.subscribe(EventSubjects.clustersUpdated);
-    void (async () => {
-      for await (const msg of sub) events.push(JSON.parse(Buffer.from(msg.data).toString('utf8')) as ClustersUpdatedEvent);
-    })();
-    await listener.flush();
+    listener = await collectClustersUpdated(events);
   });
   afterAll(async () => {
     await listener.close();

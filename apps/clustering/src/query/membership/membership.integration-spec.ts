@@ -1,8 +1,8 @@
-import { ErrorCode, EventSubjects, type ActorDto, type ClustersUpdatedEvent, type Permission } from '@clarion/contracts';
+import { ErrorCode, type ActorDto, type ClustersUpdatedEvent, type Permission } from '@clarion/contracts';
 import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { Database } from '@clarion/persistence';
 import { TestInfra, testLogger, waitFor } from '@clarion/testing';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { EndpointQueryService } from '../endpoints/endpoint-query.service';
@@ -10,6 +10,7 @@ import { ClustersUpdatedPublisher } from '../shared/clusters-updated.publisher';
 import { QueryMetrics } from '../shared/query-metrics';
 import { seedCluster, seedEndpoint, seedMembership, seedSgt, seedTenant } from '../testing/query-seed';
 import { MembershipService } from './membership.service';
+import { collectClustersUpdated } from '../testing/clusters-updated.listener';
 
 /** Manual overrides and their history against the real PostgreSQL and NATS. */
 describe('membership overrides (PostgreSQL, NATS)', () => {
@@ -42,12 +43,7 @@ describe('membership overrides (PostgreSQL, NATS)', () => {
     await seedSgt(superuser, tenantB, 30, 'B_QUARANTINE');
     await db.start();
     await nats.start();
-    listener = await connect({ servers: TestInfra.natsUrl });
-    const sub = listener.subscribe(EventSubjects.clustersUpdated);
-    void (async () => {
-      for await (const msg of sub) events.push(JSON.parse(Buffer.from(msg.data).toString('utf8')) as ClustersUpdatedEvent);
-    })();
-    await listener.flush();
+    listener = await collectClustersUpdated(events);
   });
   afterAll(async () => {
     await listener.close();

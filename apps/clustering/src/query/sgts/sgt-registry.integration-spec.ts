@@ -1,14 +1,15 @@
-import { ErrorCode, EventSubjects, type ActorDto, type ClustersUpdatedEvent, type Permission } from '@clarion/contracts';
+import { ErrorCode, type ActorDto, type ClustersUpdatedEvent, type Permission } from '@clarion/contracts';
 import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { Database } from '@clarion/persistence';
 import { TestInfra, testLogger, waitFor } from '@clarion/testing';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { ClustersUpdatedPublisher } from '../shared/clusters-updated.publisher';
 import { QueryMetrics } from '../shared/query-metrics';
 import { seedCluster, seedEndpoint, seedMembership, seedTenant } from '../testing/query-seed';
 import { SgtRegistryService } from './sgt-registry.service';
+import { collectClustersUpdated } from '../testing/clusters-updated.listener';
 
 /** The SGT registry against the real PostgreSQL and NATS. */
 describe('SGT registry (PostgreSQL, NATS)', () => {
@@ -41,12 +42,7 @@ describe('SGT registry (PostgreSQL, NATS)', () => {
     }
     await db.start();
     await nats.start();
-    listener = await connect({ servers: TestInfra.natsUrl });
-    const sub = listener.subscribe(EventSubjects.clustersUpdated);
-    void (async () => {
-      for await (const msg of sub) events.push(JSON.parse(Buffer.from(msg.data).toString('utf8')) as ClustersUpdatedEvent);
-    })();
-    await listener.flush();
+    listener = await collectClustersUpdated(events);
   });
   afterAll(async () => {
     await listener.close();
