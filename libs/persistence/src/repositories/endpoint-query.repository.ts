@@ -1,3 +1,4 @@
+import type { EndpointProfileSummaryDto } from '@clarion/contracts';
 import type { EntityManager } from 'typeorm';
 
 /** Sort orders of the endpoint list; each is made total by the endpoint key as the tie-breaker. */
@@ -37,21 +38,11 @@ export interface EndpointPageRequest {
   limit: number;
 }
 
-/** EndpointProfileSummary of @clarion/clustering-core as stored in endpoint_profiles.summary. */
-export interface StoredProfileSummary {
-  flows: number;
-  flowsAsClient: number;
-  flowsAsServer: number;
-  bytesIn: number;
-  bytesOut: number;
-  packetsIn: number;
-  packetsOut: number;
-  distinctPeers: number;
-  distinctClientServices: number;
-  distinctServerServices: number;
-  activeHoursOfWeek: number;
-  topServices: Array<{ key: number; flows: number }>;
-}
+/**
+ * EndpointProfileSummary of @clarion/clustering-core as stored in endpoint_profiles.summary: the fields of the API's
+ * summary, with services still as the core's encoded keys.
+ */
+export type StoredProfileSummary = Omit<EndpointProfileSummaryDto, 'topServices'> & { topServices: Array<{ key: number; flows: number }> };
 
 export interface EndpointRow {
   id: string;
