@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ErrorCode, Headers } from '@clarion/contracts';
 import { createValidationPipe } from '@clarion/messaging';
@@ -13,6 +12,7 @@ import { problemFor, type ProblemDocument } from './problem';
 import { ProblemJsonFilter, sendProblem } from './problem-json.filter';
 import { containsNul } from './nul-guard';
 import { routeTable } from './route-table';
+import { securityHeaders } from './security-headers';
 
 /** Routes that take a secret or start a sign-in: a stricter per-address bucket against password guessing. */
 const SIGN_IN_ROUTES = new Set(['POST /api/v1/auth/login', 'GET /api/v1/auth/sso/start', 'GET /api/v1/auth/sso/callback']);
@@ -25,18 +25,11 @@ const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz']);
  */
 export async function configureHttp(app: NestFastifyApplication, runtime: ServiceRuntime<GatewayEnv>): Promise<void> {
   const { env, metrics, logger } = runtime;
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-      },
-    },
-    hsts: { maxAge: 31536000, includeSubDomains: true },
-    referrerPolicy: { policy: 'no-referrer' },
-    frameguard: { action: 'deny' },
+  // Security headers on every response (errors and 404 included), computed once from the policy.
+  const headers = securityHeaders();
+  app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(headers);
+    done();
   });
   const origins = env.CORS_ORIGINS;
   app.enableCors({
