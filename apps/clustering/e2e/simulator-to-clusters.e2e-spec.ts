@@ -196,9 +196,6 @@ describe('simulator -> ingest -> clustering (built services, private NATS, real 
       return clusterIds.get(c) ?? (clusterIds.set(c, clusterIds.size), clusterIds.size - 1);
     });
     const ari = adjustedRandIndex(found, trueLabels);
-    const noise = found.filter((l) => l === -1).length / found.length;
-    // For the record in the test output: what the pipeline achieved on this run.
-    console.log(`simulator e2e: ${judged.length} endpoints, ${roleIds.size} roles, ${clusterIds.size} clusters, ARI ${ari.toFixed(3)}, noise ${(noise * 100).toFixed(1)} %`);
     expect(ari).toBeGreaterThanOrEqual(0.8);
 
     // Each large role is mostly in one cluster, and no two large roles share it.

@@ -6,3 +6,4 @@ export * from './lib/rpc-server.interceptor';
 export * from './lib/trace-headers';
 export * from './lib/validation';
 export * from './lib/rpc-conventions';
+export * from './lib/core-events';

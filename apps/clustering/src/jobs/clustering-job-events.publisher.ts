@@ -1,8 +1,6 @@
 import { EventSubjects, type ClusteringJobDto, type ClusteringJobProgressEvent, type ClustersUpdatedEvent } from '@clarion/contracts';
-import { injectTraceHeaders, type NatsConnectionHolder } from '@clarion/messaging';
+import { publishEvent, type NatsConnectionHolder } from '@clarion/messaging';
 import type { Logger } from 'pino';
-
-const encoder = new TextEncoder();
 
 /**
  * Core NATS events of the jobs (best effort: the gateway and consoles refresh from them, the database stays the
@@ -23,15 +21,7 @@ export class ClusteringJobEvents {
   }
 
   private publish(subject: string, payload: object): void {
-    const nc = this.nats.connection;
-    if (!nc || nc.isClosed()) {
-      this.logger.debug({ subject }, 'event dropped: not connected to NATS');
-      return;
-    }
-    try {
-      nc.publish(subject, encoder.encode(JSON.stringify(payload)), { headers: injectTraceHeaders() });
-    } catch (err) {
-      this.logger.warn({ subject, err: (err as Error).message }, 'event not published');
-    }
+    const outcome = publishEvent(this.nats, subject, payload);
+    if (!outcome.published) this.logger.debug({ subject, err: outcome.reason }, 'event not published');
   }
 }

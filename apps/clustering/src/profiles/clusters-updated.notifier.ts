@@ -1,5 +1,5 @@
 import { EventSubjects, type ClustersUpdatedEvent } from '@clarion/contracts';
-import { injectTraceHeaders, type NatsConnectionHolder } from '@clarion/messaging';
+import { publishEvent, type NatsConnectionHolder } from '@clarion/messaging';
 import type { Logger } from 'pino';
 
 interface TenantThrottle {
@@ -47,14 +47,9 @@ export class ClustersUpdatedNotifier {
 
   private publish(tenantId: string, throttle: TenantThrottle): void {
     throttle.lastPublishedMs = Date.now();
-    const nc = this.nats.connection;
-    if (!nc || nc.isClosed()) return;
     const event: ClustersUpdatedEvent = { tenantId, reason: 'assignment', jobId: null, clusters: throttle.clusters, at: new Date().toISOString() };
-    try {
-      nc.publish(EventSubjects.clustersUpdated, new TextEncoder().encode(JSON.stringify(event)), { headers: injectTraceHeaders() });
-    } catch (err) {
-      this.logger.warn({ err, tenantId }, 'could not publish the clusters-updated event');
-    }
+    const outcome = publishEvent(this.nats, EventSubjects.clustersUpdated, event);
+    if (!outcome.published) this.logger.debug({ tenantId, err: outcome.reason }, 'clusters-updated event not published');
   }
 
   close(): void {

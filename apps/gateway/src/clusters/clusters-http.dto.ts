@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CLUSTER_ID_PATTERN, ENDPOINT_ID_PATTERN, ENDPOINT_SORT_FIELDS, type ClusterDto, type ClusterServiceDto, type EndpointSortField, type MembershipChangeResultDto } from '@clarion/contracts';
-import { ClusteringPageQueryDto } from '../endpoints/endpoints-http.dto';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { CLUSTER_ID_PATTERN, ENDPOINT_ID_PATTERN, type ClusterDto, type ClusterServiceDto, type MembershipChangeResultDto } from '@clarion/contracts';
+import { ClusteringPageQueryDto, EndpointOrderQueryDto } from '../endpoints/endpoints-http.dto';
 import { QueryBoolean } from '../endpoints/query-value.transform';
 import { PageOf } from '../http/page.dto';
 
@@ -13,17 +13,8 @@ export class ListClustersQueryDto extends ClusteringPageQueryDto {
   includeRetired?: boolean;
 }
 
-export class ClusterMembersQueryDto extends ClusteringPageQueryDto {
-  @ApiPropertyOptional({ enum: ENDPOINT_SORT_FIELDS, default: 'id' })
-  @IsOptional()
-  @IsIn(ENDPOINT_SORT_FIELDS)
-  sort?: EndpointSortField;
-
-  @ApiPropertyOptional({ enum: ['asc', 'desc'] })
-  @IsOptional()
-  @IsIn(['asc', 'desc'])
-  order?: 'asc' | 'desc';
-}
+/** A cluster's members: the endpoint list's paging and order. */
+export class ClusterMembersQueryDto extends EndpointOrderQueryDto {}
 
 export class ClusterIdParamsDto {
   @ApiProperty({ pattern: CLUSTER_ID_PATTERN.source, example: 'c-1a2b3c4d' })

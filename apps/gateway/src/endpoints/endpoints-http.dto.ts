@@ -35,7 +35,20 @@ export class ClusteringPageQueryDto {
   limit?: number;
 }
 
-export class ListEndpointsQueryDto extends ClusteringPageQueryDto {
+/** A page of endpoints in a chosen order (the endpoint list and a cluster's members). */
+export class EndpointOrderQueryDto extends ClusteringPageQueryDto {
+  @ApiPropertyOptional({ enum: ENDPOINT_SORT_FIELDS, default: 'id' })
+  @IsOptional()
+  @IsIn(ENDPOINT_SORT_FIELDS)
+  sort?: EndpointSortField;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'] })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order?: 'asc' | 'desc';
+}
+
+export class ListEndpointsQueryDto extends EndpointOrderQueryDto {
   @ApiPropertyOptional({ pattern: CLUSTER_ID_PATTERN.source, description: 'Members of this cluster only.' })
   @IsOptional()
   @Matches(CLUSTER_ID_PATTERN, { message: 'clusterId must be a cluster id' })
@@ -72,15 +85,6 @@ export class ListEndpointsQueryDto extends ClusteringPageQueryDto {
   @MaxLength(64)
   search?: string;
 
-  @ApiPropertyOptional({ enum: ENDPOINT_SORT_FIELDS, default: 'id' })
-  @IsOptional()
-  @IsIn(ENDPOINT_SORT_FIELDS)
-  sort?: EndpointSortField;
-
-  @ApiPropertyOptional({ enum: ['asc', 'desc'] })
-  @IsOptional()
-  @IsIn(['asc', 'desc'])
-  order?: 'asc' | 'desc';
 }
 
 export class EndpointIdParamsDto {

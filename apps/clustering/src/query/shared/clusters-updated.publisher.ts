@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventSubjects, type ClustersUpdatedEvent } from '@clarion/contracts';
-import { injectTraceHeaders, NatsConnectionHolder } from '@clarion/messaging';
+import { NatsConnectionHolder, publishEvent } from '@clarion/messaging';
 import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import { QueryMetrics } from './query-metrics';
@@ -19,18 +19,8 @@ export class ClustersUpdatedPublisher {
 
   publish(tenantId: string, reason: 'sgt' | 'membership' | 'identity'): void {
     const event: ClustersUpdatedEvent = { tenantId, reason, jobId: null, clusters: null, at: new Date().toISOString() };
-    const connection = this.nats.connection;
-    if (connection === undefined || connection.isClosed()) {
-      this.metrics.clustersUpdatedEvents.inc({ reason, outcome: 'dropped' });
-      this.logger.warn({ tenantId, reason }, 'clusters-updated event dropped: NATS is not connected');
-      return;
-    }
-    try {
-      connection.publish(EventSubjects.clustersUpdated, Buffer.from(JSON.stringify(event)), { headers: injectTraceHeaders() });
-      this.metrics.clustersUpdatedEvents.inc({ reason, outcome: 'published' });
-    } catch (err) {
-      this.metrics.clustersUpdatedEvents.inc({ reason, outcome: 'dropped' });
-      this.logger.warn({ tenantId, reason, err: (err as Error).message }, 'clusters-updated event dropped');
-    }
+    const outcome = publishEvent(this.nats, EventSubjects.clustersUpdated, event);
+    this.metrics.clustersUpdatedEvents.inc({ reason, outcome: outcome.published ? 'published' : 'dropped' });
+    if (!outcome.published) this.logger.warn({ tenantId, reason, err: outcome.reason }, 'clusters-updated event dropped');
   }
 }
