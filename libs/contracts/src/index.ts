@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 
 export * from './lib/domain.exception';
+export * from './lib/omittable';
 export * from './lib/error-codes';
 export * from './lib/headers';
 export * from './lib/services';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
-import { PERMISSIONS, type Permission } from '@clarion/contracts';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { PERMISSIONS, type Permission, IsOmittable } from '@clarion/contracts';
 
 export class ApiKeyIdParamsDto {
   @ApiProperty({ format: 'uuid' })
@@ -23,7 +23,7 @@ export class CreateApiKeyBodyDto {
   scopes: Permission[];
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When the key stops working; in the future. Never, when omitted.' })
-  @IsOptional()
+  @IsOmittable()
   @IsISO8601({ strict: true })
   expiresAt?: string;
 }

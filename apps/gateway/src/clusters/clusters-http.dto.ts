@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CLUSTER_ID_PATTERN, ENDPOINT_ID_PATTERN, type ClusterDto, type ClusterServiceDto, type MembershipChangeResultDto } from '@clarion/contracts';
+import { CLUSTER_ID_PATTERN, ENDPOINT_ID_PATTERN, type ClusterDto, type ClusterServiceDto, type MembershipChangeResultDto, IsOmittable } from '@clarion/contracts';
 import { ClusteringPageQueryDto, EndpointOrderQueryDto } from '../endpoints/endpoints-http.dto';
 import { QueryBoolean } from '../endpoints/query-value.transform';
 import { PageOf } from '../http/page.dto';
@@ -108,7 +108,7 @@ export class AssignMembershipBodyDto {
   sgt: number;
 
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(500)
   reason?: string;

@@ -1,3 +1,4 @@
+import { IsOmittable } from '@clarion/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
@@ -70,21 +71,21 @@ export class SgaclRuleBodyDto implements SgaclRuleDto {
   action: 'permit' | 'deny';
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 255, description: 'IANA protocol number; any IP protocol when omitted.' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(255)
   protocol?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 65535, description: 'Destination port; any when omitted.' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(65535)
   port?: number;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   log?: boolean;
 }
@@ -132,31 +133,31 @@ export class PolicyProposalBodyDto implements PolicyProposalDto {
 
 export class ImpactBodyDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000_000, description: 'Derivation option (when no proposal is given).' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(1_000_000_000)
   minFlows?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Derivation option (when no proposal is given).' })
-  @IsOptional()
+  @IsOmittable()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)
   minShare?: number;
 
   @ApiPropertyOptional({ description: 'Derivation option (when no proposal is given).' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   logDeny?: boolean;
 
   @ApiPropertyOptional({ enum: ACTIONS, description: 'Derivation option (when no proposal is given).' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(ACTIONS)
   defaultAction?: 'permit' | 'deny';
 
   @ApiPropertyOptional({ type: PolicyProposalBodyDto, description: 'The policy to test; the derived one when omitted.' })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => PolicyProposalBodyDto)
   proposal?: PolicyProposalBodyDto;

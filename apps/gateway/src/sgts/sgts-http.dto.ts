@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { CLUSTER_ID_PATTERN, SGT_NAME_PATTERN, type SgtDto } from '@clarion/contracts';
+import { CLUSTER_ID_PATTERN, SGT_NAME_PATTERN, type SgtDto, IsOmittable } from '@clarion/contracts';
 import { QueryInt } from '../endpoints/query-value.transform';
 import { PageOf } from '../http/page.dto';
 
@@ -17,7 +17,7 @@ export class SgtValueParamsDto {
 
 export class CreateSgtBodyDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 2, maximum: 65519, description: "Allocated from the category's range when omitted." })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(2)
   @Max(65519)
@@ -28,30 +28,30 @@ export class CreateSgtBodyDto {
   name: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(500)
   description?: string;
 
   @ApiPropertyOptional({ enum: SGT_CATEGORIES, default: 'custom' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(SGT_CATEGORIES)
   category?: (typeof SGT_CATEGORIES)[number];
 
   @ApiPropertyOptional({ pattern: CLUSTER_ID_PATTERN.source, description: 'Bind the SGT to a cluster: its members get it unless overridden.' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(CLUSTER_ID_PATTERN, { message: 'clusterId must be a cluster id' })
   clusterId?: string;
 }
 
 export class UpdateSgtBodyDto {
   @ApiPropertyOptional({ pattern: SGT_NAME_PATTERN.source })
-  @IsOptional()
+  @IsOmittable()
   @Matches(SGT_NAME_PATTERN, { message: 'name must be 1-32 letters, digits or underscores' })
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(500)
   description?: string;

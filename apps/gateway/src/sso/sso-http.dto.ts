@@ -12,7 +12,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { IsGroupRoleMap, SSO_ROLE_NAMES, TENANT_SLUG_PATTERN, type SsoConfigDto, type SsoRoleName } from '@clarion/contracts';
+import { IsGroupRoleMap, SSO_ROLE_NAMES, TENANT_SLUG_PATTERN, type SsoConfigDto, type SsoRoleName, IsOmittable } from '@clarion/contracts';
 
 /** https URLs, and http only on a loopback host (checked again by the auth service). */
 const URL_OPTIONS = { protocols: ['https', 'http'], require_protocol: true, require_tld: false, allow_underscores: true };
@@ -30,7 +30,7 @@ export class ConfigureSsoBodyDto {
   clientId: string;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 2048, format: 'password', description: 'Required the first time and when issuer or client id change; kept when omitted. Never returned.' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
@@ -45,14 +45,14 @@ export class ConfigureSsoBodyDto {
   redirectUris: string[];
 
   @ApiPropertyOptional({ type: [String], maxItems: 20, description: 'Scopes to request; `openid` is always added. Default `openid email profile`.' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(20)
   @Matches(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, { each: true, message: 'each scope must be a scope token (RFC 6749 section 3.3)' })
   scopes?: string[];
 
   @ApiPropertyOptional({ pattern: '^[A-Za-z0-9_:/.-]{1,100}$', description: 'Claim listing the groups; a dotted path reaches into objects. Default `groups`.' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(/^[A-Za-z0-9_:/.-]{1,100}$/, { message: 'groupsClaim must be a claim name' })
   groupsClaim?: string;
 
@@ -66,7 +66,7 @@ export class ConfigureSsoBodyDto {
   groupRoleMap: Record<string, SsoRoleName>;
 
   @ApiPropertyOptional({ enum: SSO_ROLE_NAMES, nullable: true, description: 'Role of a user in no mapped group; null refuses them.' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(SSO_ROLE_NAMES)
   defaultRole?: SsoRoleName | null;
 

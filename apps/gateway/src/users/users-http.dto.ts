@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { ROLE_NAMES, type RoleName } from '@clarion/contracts';
+import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ROLE_NAMES, type RoleName, IsOmittable } from '@clarion/contracts';
 
 export class UserIdParamsDto {
   @ApiProperty({ format: 'uuid' })
@@ -41,7 +41,7 @@ export class UpdateUserBodyDto {
   roles?: RoleName[];
 
   @ApiPropertyOptional({ enum: ['active', 'disabled'], description: 'Disabling a user ends their sessions.' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['active', 'disabled'])
   status?: 'active' | 'disabled';
 }

@@ -17,6 +17,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '../omittable';
 import { ActorRequestDto } from '../auth/auth.dto';
 
 /**
@@ -482,7 +483,7 @@ export class PolicyProposalInputDto {
 
 /** `clarion.clustering.policy.impact.v1`: replays the observed matrix against a proposal (the derived one when omitted). */
 export class ImpactRequestDto extends SgaclOptionsDto {
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => PolicyProposalInputDto)
   proposal?: PolicyProposalInputDto;
