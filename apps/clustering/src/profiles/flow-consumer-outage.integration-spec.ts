@@ -174,7 +174,10 @@ describe('flow-batch consumer across a NATS server outage (real nats-server with
     ['killed (SIGKILL)', 'SIGKILL'],
   ] as const)('when the server is %s and restarted on the same port and store', (_how, signal) => {
     it('stays up, reports not ready meanwhile, and afterwards applies every batch from before and after exactly once', async () => {
-      const r = await startRig(30_000);
+      // A SIGKILL can lose acknowledgements the server had not written to its store yet; those deliveries come again
+      // once the ack wait has passed, so the wait below allows for one ack wait.
+      const ackWaitMs = 8_000;
+      const r = await startRig(ackWaitMs);
       const tenantId = await newTenant();
       const net = signal === 'SIGTERM' ? 1 : 2;
       const before = Array.from({ length: 8 }, (_, n) => batchOf(tenantId, net, n));
@@ -202,7 +205,7 @@ describe('flow-batch consumer across a NATS server outage (real nats-server with
           const info = await jsm.consumers.info(Streams.flows.name, Consumers.clusteringFlows);
           return info.num_ack_pending === 0 && info.num_pending === 0;
         },
-        15_000,
+        ackWaitMs + 15_000,
         'the consumer to have nothing outstanding',
       );
 

@@ -25,6 +25,14 @@ const API_KEY_PATTERN = /^clr_[a-z0-9]{8,16}_[A-Za-z0-9_-]{20,100}$/;
 const VERIFIED_TOKEN_TTL_MS = 60_000;
 const VERIFIED_TOKEN_MAX = 10_000;
 
+interface RememberedToken {
+  claims: AccessTokenClaims;
+  permissions: Permission[];
+  untilMs: number;
+}
+
+const BEARER_PATTERN = /^Bearer\s+(\S+)$/i;
+
 /**
  * Turns a presented credential into the verified actor: an access token is verified locally against the auth
  * service's JWKS (cached, refreshed when an unknown `kid` appears); an API key is checked by the auth service over
@@ -34,7 +42,7 @@ const VERIFIED_TOKEN_MAX = 10_000;
 export class CredentialVerifierService {
   private readonly tokens: AccessTokenVerifier;
   private readonly apiKeys: ApiKeyCache;
-  private readonly verifiedTokens = new Map<string, { claims: AccessTokenClaims; untilMs: number }>();
+  private readonly verifiedTokens = new Map<string, RememberedToken>();
 
   constructor(
     private readonly rpc: RpcClient,
@@ -52,7 +60,7 @@ export class CredentialVerifierService {
   async verify(headers: Record<string, string | string[] | undefined>, client: { sourceIp?: string; userAgent?: string }): Promise<ActorDto> {
     const authorization = typeof headers['authorization'] === 'string' ? headers['authorization'] : undefined;
     const headerKey = typeof headers['x-api-key'] === 'string' ? headers['x-api-key'] : undefined;
-    const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const bearer = authorization?.match(BEARER_PATTERN)?.[1];
     if (authorization && !bearer) throw new DomainException(ErrorCode.Unauthenticated, 'the Authorization header must be "Bearer <token>"');
     const presented = headerKey ?? bearer;
     if (!presented) throw new DomainException(ErrorCode.Unauthenticated, 'a credential is required (Bearer token or X-API-Key)');
@@ -61,14 +69,25 @@ export class CredentialVerifierService {
       const principal = (await this.apiKeys.get(presented)) ?? (await this.verifyApiKey(presented));
       return { kind: 'api_key', tenantId: principal.tenantId, id: principal.apiKeyId, permissions: principal.permissions as Permission[], ...client };
     }
-    const claims = await this.verifyToken(presented);
-    return { kind: 'user', tenantId: claims.tid, id: claims.sub, permissions: permissionsOfRoles(claims.roles), sessionId: claims.sid, ...client };
+    return actorOfToken(await this.verifyToken(presented), client);
   }
 
-  private async verifyToken(token: string): Promise<AccessTokenClaims> {
+  /**
+   * The actor of a Bearer token this instance verified within the last minute (and still valid), without any I/O;
+   * undefined for anything else (API keys, unknown or malformed tokens), which `verify` then handles.
+   */
+  rememberedActor(headers: Record<string, string | string[] | undefined>, client: { sourceIp?: string; userAgent?: string }): ActorDto | undefined {
+    const authorization = headers['authorization'];
+    if (typeof authorization !== 'string' || headers['x-api-key'] !== undefined) return undefined;
+    const token = BEARER_PATTERN.exec(authorization)?.[1];
+    const known = token === undefined ? undefined : this.verifiedTokens.get(token);
+    return known !== undefined && known.untilMs > Date.now() ? actorOfToken(known, client) : undefined;
+  }
+
+  private async verifyToken(token: string): Promise<RememberedToken> {
     const now = Date.now();
     const known = this.verifiedTokens.get(token);
-    if (known !== undefined && known.untilMs > now) return known.claims;
+    if (known !== undefined && known.untilMs > now) return known;
     if (known !== undefined) this.verifiedTokens.delete(token);
     const claims = await this.tokens.verify(token);
     if (this.verifiedTokens.size >= VERIFIED_TOKEN_MAX) {
@@ -79,8 +98,9 @@ export class CredentialVerifierService {
         if (--drop === 0) break;
       }
     }
-    this.verifiedTokens.set(token, { claims, untilMs: Math.min(claims.exp * 1000, now + VERIFIED_TOKEN_TTL_MS) });
-    return claims;
+    const remembered = { claims, permissions: permissionsOfRoles(claims.roles), untilMs: Math.min(claims.exp * 1000, now + VERIFIED_TOKEN_TTL_MS) };
+    this.verifiedTokens.set(token, remembered);
+    return remembered;
   }
 
   private async verifyApiKey(key: string): Promise<VerifiedApiKeyResponseDto> {
@@ -88,4 +108,8 @@ export class CredentialVerifierService {
     await this.apiKeys.put(key, principal);
     return principal;
   }
+}
+
+function actorOfToken({ claims, permissions }: RememberedToken, client: { sourceIp?: string; userAgent?: string }): ActorDto {
+  return { kind: 'user', tenantId: claims.tid, id: claims.sub, permissions, sessionId: claims.sid, ...client };
 }

@@ -1,7 +1,8 @@
 import { RedisClient } from '@clarion/persistence';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { randomUUID } from 'node:crypto';
-import { etagOfText, HotReadCache } from './hot-read-cache';
+import { RateLimiter, rateLimitKey } from '../rate-limit/rate-limiter';
+import { etagOfText, HotReadCache, type AdmissionLimits } from './hot-read-cache';
 
 /** The hot-read cache against the real Redis, with two clients standing for two gateway instances. */
 describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {
@@ -72,5 +73,58 @@ describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {
   it('is off with a TTL of 0 (no Redis traffic, every read computed)', async () => {
     const off = new HotReadCache(clients[0].client, 0, namespace);
     expect(await off.lookup(randomUUID(), 'r')).toBeNull();
+  });
+
+  describe('admission (both rate limits and the lookup in one script)', () => {
+    const limiter = new RateLimiter(clients[1]);
+    const limitsFor = (id: string, addressLimit: number, principalLimit: number): AdmissionLimits => ({
+      addressBucketKey: rateLimitKey(`adm-ip:${id}`),
+      principalBucketKey: rateLimitKey(`adm-principal:${id}`),
+      windowMs: 60_000,
+      addressLimit,
+      principalLimit,
+    });
+
+    it('looks up like lookup(), hit included, with the same generation-bound key', async () => {
+      const tenant = randomUUID();
+      const limits = limitsFor(randomUUID(), 100, 100);
+      const first = await one.admitAndLookup(tenant, 'r', limits);
+      expect(first).toEqual({ lookup: { key: (await two.lookup(tenant, 'r'))!.key } });
+      await one.store((await one.lookup(tenant, 'r'))!.key, answer('"x"'));
+      const second = await two.admitAndLookup(tenant, 'r', limits);
+      expect(second?.refused).toBeUndefined();
+      expect(second && !second.refused && second.lookup.hit).toEqual(answer('"x"'));
+      await one.invalidate(tenant);
+      const third = await two.admitAndLookup(tenant, 'r', limits);
+      expect(third && !third.refused && third.lookup.hit).toBeUndefined();
+    });
+
+    it('counts in the same buckets as the rate limiter: the two share one budget', async () => {
+      const id = randomUUID();
+      const limits = limitsFor(id, 5, 50);
+      for (let i = 0; i < 3; i++) expect((await one.admitAndLookup(randomUUID(), 'r', limits))?.refused).toBeUndefined();
+      // 3 counted by the script, 2 more by the limiter, then the address bucket is full for both.
+      expect((await limiter.hit(`adm-ip:${id}`, 5, 60)).allowed).toBe(true);
+      expect((await limiter.hit(`adm-ip:${id}`, 5, 60)).allowed).toBe(true);
+      expect((await limiter.hit(`adm-ip:${id}`, 5, 60)).allowed).toBe(false);
+      const refused = await one.admitAndLookup(randomUUID(), 'r', limits);
+      expect(refused?.refused?.bucket).toBe('ip');
+      expect(refused?.refused?.waitMs).toBeGreaterThan(0);
+      // Refused by address: the principal was not counted (3 of 50 used, 47 left).
+      expect((await limiter.hit(`adm-principal:${id}`, 50, 60)).remaining).toBe(46);
+    });
+
+    it('refuses by principal once its bucket is full, the address bucket still open', async () => {
+      const id = randomUUID();
+      const limits = limitsFor(id, 100, 2);
+      expect((await one.admitAndLookup(randomUUID(), 'r', limits))?.refused).toBeUndefined();
+      expect((await two.admitAndLookup(randomUUID(), 'r', limits))?.refused).toBeUndefined();
+      expect((await one.admitAndLookup(randomUUID(), 'r', limits))?.refused?.bucket).toBe('principal');
+    });
+
+    it('only looks up when limits are off, and is off with the cache', async () => {
+      expect(await one.admitAndLookup(randomUUID(), 'r', undefined)).toEqual({ lookup: expect.objectContaining({ key: expect.any(String) }) });
+      expect(await new HotReadCache(clients[0].client, 0, namespace).admitAndLookup(randomUUID(), 'r', undefined)).toBeNull();
+    });
   });
 });

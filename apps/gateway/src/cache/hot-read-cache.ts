@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
+import { SLIDING_WINDOW_LUA_FUNCTION } from '../rate-limit/rate-limiter';
 
 /**
  * Reads the tenant's cache generation and the entry stored under it in one round trip. Entries are keyed by the
@@ -12,6 +13,45 @@ return { generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2]) }
 `;
 
 type LookupCommand = (generationKey: string, prefix: string, suffix: string) => Promise<[string, string | null]>;
+
+/**
+ * The admission of a hot read in one round trip: the caller's per-address and per-principal rate limits (the same
+ * buckets, the same sliding window as every other route), then, when both admit it, the cache lookup. Answers
+ * `{ refusedBucket, waitMs }` or `{ '', 0, generation, entry }` (a missing entry ends the array early).
+ */
+const ADMIT_AND_LOOKUP_LUA = `${SLIDING_WINDOW_LUA_FUNCTION}
+local window = tonumber(ARGV[1])
+if ARGV[2] ~= '' then
+  local byAddress = slidingWindowHit(KEYS[1], window, tonumber(ARGV[2]))
+  if byAddress[1] == 0 then return { 'ip', byAddress[3] } end
+  local byPrincipal = slidingWindowHit(KEYS[2], window, tonumber(ARGV[3]))
+  if byPrincipal[1] == 0 then return { 'principal', byPrincipal[3] } end
+end
+local generation = redis.call('GET', KEYS[3]) or '0'
+return { '', 0, generation, redis.call('GET', ARGV[4] .. generation .. ARGV[5]) }
+`;
+
+type AdmitCommand = (
+  addressBucketKey: string,
+  principalBucketKey: string,
+  generationKey: string,
+  windowMs: number,
+  addressLimit: number | '',
+  principalLimit: number | '',
+  prefix: string,
+  suffix: string,
+) => Promise<[string, number, string?, (string | null)?]>;
+
+/** Rate limits to count with a hot-read lookup; absent when limits are off. */
+export interface AdmissionLimits {
+  addressBucketKey: string;
+  principalBucketKey: string;
+  windowMs: number;
+  addressLimit: number;
+  principalLimit: number;
+}
+
+export type HotReadAdmission = { refused: { bucket: 'ip' | 'principal'; waitMs: number } } | { refused?: undefined; lookup: HotReadLookup };
 
 export interface CachedAnswer {
   etag: string;
@@ -29,6 +69,13 @@ export interface HotReadLookup {
 /** Weak ETag of a JSON text: equal answers, equal tags, on every gateway instance. */
 export const etagOfText = (text: string): string => `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
 
+/** A stored entry is `<etag>\n<body>`. */
+function lookupOf(key: string, stored: string | null): HotReadLookup {
+  const newline = stored === null ? -1 : stored.indexOf('\n');
+  if (stored === null || newline < 0) return { key };
+  return { key, hit: { etag: stored.slice(0, newline), body: stored.slice(newline + 1) } };
+}
+
 /**
  * Hot reads (cluster list, policy matrix, endpoint pages) cached in Redis per tenant and shared by every gateway
  * instance, dropped for a tenant by `invalidate` (on clarion.clusters.updated.v1) and otherwise after `ttlSeconds`.
@@ -36,6 +83,7 @@ export const etagOfText = (text: string): string => `W/"${createHash('sha256').u
  */
 export class HotReadCache {
   private readonly lookupCommand: LookupCommand;
+  private readonly admitCommand: AdmitCommand;
 
   constructor(
     private readonly redis: Redis,
@@ -46,6 +94,10 @@ export class HotReadCache {
       redis.defineCommand('clarionHotLookup', { numberOfKeys: 1, lua: LOOKUP_LUA });
     }
     this.lookupCommand = (redis as unknown as { clarionHotLookup: LookupCommand }).clarionHotLookup.bind(redis);
+    if (!(redis as unknown as Record<string, unknown>)['clarionHotAdmit']) {
+      redis.defineCommand('clarionHotAdmit', { numberOfKeys: 3, lua: ADMIT_AND_LOOKUP_LUA });
+    }
+    this.admitCommand = (redis as unknown as { clarionHotAdmit: AdmitCommand }).clarionHotAdmit.bind(redis);
   }
 
   get enabled(): boolean {
@@ -59,15 +111,35 @@ export class HotReadCache {
   /** `resource` names the read (route and normalised query); never user-controlled free text without hashing. */
   async lookup(tenantId: string, resource: string): Promise<HotReadLookup | null> {
     if (!this.enabled) return null;
-    const digest = createHash('sha256').update(resource).digest('base64url').slice(0, 32);
-    const prefix = `${this.namespace}:e:${tenantId}:`;
-    const suffix = `:${digest}`;
+    const { prefix, suffix } = this.entryKeyParts(tenantId, resource);
     const [generation, stored] = await this.lookupCommand(this.generationKey(tenantId), prefix, suffix);
-    const key = `${prefix}${generation}${suffix}`;
-    if (stored === null) return { key };
-    const newline = stored.indexOf('\n');
-    if (newline < 0) return { key };
-    return { key, hit: { etag: stored.slice(0, newline), body: stored.slice(newline + 1) } };
+    return lookupOf(`${prefix}${generation}${suffix}`, stored);
+  }
+
+  /**
+   * Counts the request in both rate-limit buckets and, when they admit it, looks the read up: one round trip where
+   * the limits and the lookup would otherwise take three. Null when the cache is off.
+   */
+  async admitAndLookup(tenantId: string, resource: string, limits: AdmissionLimits | undefined): Promise<HotReadAdmission | null> {
+    if (!this.enabled) return null;
+    const { prefix, suffix } = this.entryKeyParts(tenantId, resource);
+    const [refusedBucket, waitMs, generation, stored] = await this.admitCommand(
+      limits?.addressBucketKey ?? '',
+      limits?.principalBucketKey ?? '',
+      this.generationKey(tenantId),
+      limits?.windowMs ?? 0,
+      limits?.addressLimit ?? '',
+      limits?.principalLimit ?? '',
+      prefix,
+      suffix,
+    );
+    if (refusedBucket === 'ip' || refusedBucket === 'principal') return { refused: { bucket: refusedBucket, waitMs: Number(waitMs) } };
+    return { lookup: lookupOf(`${prefix}${generation ?? '0'}${suffix}`, stored ?? null) };
+  }
+
+  private entryKeyParts(tenantId: string, resource: string): { prefix: string; suffix: string } {
+    const digest = createHash('sha256').update(resource).digest('base64url').slice(0, 32);
+    return { prefix: `${this.namespace}:e:${tenantId}:`, suffix: `:${digest}` };
   }
 
   async store(key: string, answer: CachedAnswer): Promise<void> {

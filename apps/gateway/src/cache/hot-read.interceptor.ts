@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { from, map, mergeMap, of, tap, type Observable } from 'rxjs';
 import type { AuthenticatedRequest } from '../http/access.guard';
 import { matchesIfNoneMatch } from '../http/etag.interceptor';
-import { etagOfText } from './hot-read-cache';
+import { etagOfText, type CachedAnswer } from './hot-read-cache';
 import { HotReadService } from './hot-read.service';
 
 /** The cache key's resource part: the route template, then the query parameters sorted by name. */
@@ -14,11 +14,30 @@ export function resourceOf(routeUrl: string, query: unknown): string {
   return `${routeUrl}?${JSON.stringify(entries)}`;
 }
 
+/** What a hot read is cached under (with the tenant): the route template, its path parameters and its query. */
+export const hotReadResource = (routeUrl: string, params: unknown, query: unknown): string => `${routeUrl}|${JSON.stringify(params ?? {})}|${resourceOf(routeUrl, query)}`;
+
 /**
- * A hot read (`@UseInterceptors(HotReadInterceptor)` on a GET whose answer depends only on the tenant, the route and
- * its parameters): served from the tenant's Redis cache when present, else computed and stored; sends a weak ETag
- * and answers 304 to a matching If-None-Match. The cached body is sent as stored, without re-serialising it. Runs
- * after the access guard, so only an authorised caller ever reaches the cache.
+ * Sets a hot read's headers on the reply (ETag, revalidate-always caching, X-Cache); answers the body to send, or
+ * undefined with status 304 when the request's If-None-Match names the tag.
+ */
+export function prepareHotRead(reply: FastifyReply, ifNoneMatch: string | string[] | undefined, answer: CachedAnswer, cache: 'hit' | 'miss'): string | undefined {
+  void reply.header('etag', answer.etag).header('cache-control', 'private, no-cache').header('x-cache', cache);
+  if (matchesIfNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, answer.etag)) {
+    void reply.status(304);
+    return undefined;
+  }
+  void reply.type('application/json; charset=utf-8');
+  return answer.body;
+}
+
+/**
+ * A hot read (`@HotRead()` on a GET whose answer depends only on the tenant, the route and its parameters): served
+ * from the tenant's Redis cache when present, else computed and stored; sends a weak ETag and answers 304 to a
+ * matching If-None-Match. The cached body is sent as stored, without re-serialising it. Runs after the access guard,
+ * so only an authorised caller ever reaches the cache. Hits of callers whose token the gateway already verified are
+ * answered before Nest's pipeline (HotReadFastLane); a request the fast lane looked up and missed arrives here with
+ * that lookup, which is reused.
  */
 @Injectable()
 export class HotReadInterceptor implements NestInterceptor {
@@ -31,26 +50,19 @@ export class HotReadInterceptor implements NestInterceptor {
     const actor = request.actor;
     if (request.method !== 'GET' || !actor) return next.handle();
     const routeUrl = request.routeOptions?.url ?? request.url;
-    const resource = `${routeUrl}|${JSON.stringify(request.params ?? {})}|${resourceOf(routeUrl, request.query)}`;
-    const ifNoneMatch = typeof request.headers['if-none-match'] === 'string' ? request.headers['if-none-match'] : undefined;
-    const answer = (etag: string, body: string, cache: 'hit' | 'miss'): string | undefined => {
-      void reply.header('etag', etag).header('cache-control', 'private, no-cache').header('x-cache', cache);
-      if (matchesIfNoneMatch(ifNoneMatch, etag)) {
-        void reply.status(304);
-        return undefined;
-      }
-      void reply.type('application/json; charset=utf-8');
-      return body;
-    };
-    return from(this.hot.lookup(actor.tenantId, resource)).pipe(
+    const ifNoneMatch = request.headers['if-none-match'];
+    const admitted = request.hotReadAdmission;
+    const lookup = admitted ? Promise.resolve(admitted.lookup) : this.hot.lookup(actor.tenantId, hotReadResource(routeUrl, request.params, request.query));
+    return from(lookup).pipe(
       mergeMap((found) => {
-        if (found?.hit) return of(answer(found.hit.etag, found.hit.body, 'hit'));
+        if (found?.hit) return of(prepareHotRead(reply, ifNoneMatch, found.hit, 'hit'));
         return next.handle().pipe(
           map((value: unknown) => JSON.stringify(value) ?? 'null'),
-          tap((body) => {
-            if (found) this.hot.store(found.key, { etag: etagOfText(body), body });
+          map((body) => ({ etag: etagOfText(body), body })),
+          tap((answer) => {
+            if (found) this.hot.store(found.key, answer);
           }),
-          map((body) => answer(etagOfText(body), body, 'miss')),
+          map((answer) => prepareHotRead(reply, ifNoneMatch, answer, 'miss')),
         );
       }),
     );

@@ -5,7 +5,7 @@ import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
 import { Counter } from 'prom-client';
 import { GatewayEvents } from '../events/gateway-events.service';
 import type { GatewayEnv } from '../gateway.env';
-import { HotReadCache, type CachedAnswer, type HotReadLookup } from './hot-read-cache';
+import { HotReadCache, type AdmissionLimits, type CachedAnswer, type HotReadAdmission, type HotReadLookup } from './hot-read-cache';
 
 /** The gateway's hot-read cache: Redis-backed, per tenant, dropped when the clustering service announces a change. */
 @Injectable()
@@ -39,6 +39,19 @@ export class HotReadService implements OnApplicationBootstrap {
     } catch (err) {
       this.outcomes.inc({ outcome: 'error' });
       this.runtime.logger.debug({ err: (err as Error).message }, 'hot-read cache lookup failed; serving uncached');
+      return null;
+    }
+  }
+
+  /** Counts the request's rate limits and looks the read up in one round trip; null when the cache is off or Redis failed. */
+  async admit(tenantId: string, resource: string, limits: AdmissionLimits | undefined): Promise<HotReadAdmission | null> {
+    try {
+      const admission = await this.cache.admitAndLookup(tenantId, resource, limits);
+      if (admission && !admission.refused) this.outcomes.inc({ outcome: admission.lookup.hit ? 'hit' : 'miss' });
+      return admission;
+    } catch (err) {
+      this.outcomes.inc({ outcome: 'error' });
+      this.runtime.logger.debug({ err: (err as Error).message }, 'hot-read admission failed; taking the full path');
       return null;
     }
   }

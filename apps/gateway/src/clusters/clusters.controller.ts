@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Subjects, type ActorDto, type ClusterDto, type EndpointDto, type Page } from '@clarion/contracts';
 import { RpcClient } from '@clarion/messaging';
@@ -7,7 +7,7 @@ import { RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
 import { CurrentActor } from '../http/current-actor.decorator';
 import { ClusterIdParamsDto, ClusterMembersQueryDto, ClusterPage, ClusterResponse, ListClustersQueryDto } from './clusters-http.dto';
-import { HotReadInterceptor } from '../cache/hot-read.interceptor';
+import { HotRead } from '../cache/hot-read.decorator';
 
 /** Groups of endpoints that behave alike, with their labels and SGTs; forwarded to the clustering service. */
 @ApiTags('clusters')
@@ -16,7 +16,7 @@ export class ClustersController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get()
-  @UseInterceptors(HotReadInterceptor)
+  @HotRead()
   @RequirePermissions('clusters:read')
   @ApiRoute({ summary: "List the tenant's clusters", description: 'Retired clusters only when `includeRetired` is true.', type: ClusterPage })
   list(@CurrentActor() actor: ActorDto, @Query() query: ListClustersQueryDto): Promise<Page<ClusterDto>> {
@@ -24,7 +24,7 @@ export class ClustersController {
   }
 
   @Get(':id')
-  @UseInterceptors(HotReadInterceptor)
+  @HotRead()
   @RequirePermissions('clusters:read')
   @ApiRoute({ summary: 'One cluster', description: 'Its label and explanation, quality, SGT and top services.', type: ClusterResponse })
   get(@CurrentActor() actor: ActorDto, @Param() params: ClusterIdParamsDto): Promise<ClusterDto> {

@@ -13,6 +13,7 @@ const route = (method: RouteEntry['method'], path: string, access: { isPublic?: 
   isPublic: access.isPublic ?? false,
   permissions: access.permissions,
   documented: true,
+  hotRead: false,
 });
 
 const doc = (paths: Record<string, Record<string, object>>): OpenAPIObject =>

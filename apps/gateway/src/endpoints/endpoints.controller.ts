@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Subjects, type ActorDto, type EndpointDto, type MembershipEventDto, type Page } from '@clarion/contracts';
 import { RpcClient } from '@clarion/messaging';
@@ -6,7 +6,7 @@ import { RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
 import { CurrentActor } from '../http/current-actor.decorator';
 import { ClusteringPageQueryDto, EndpointIdParamsDto, EndpointPage, EndpointResponse, ListEndpointsQueryDto, MembershipEventPage } from './endpoints-http.dto';
-import { HotReadInterceptor } from '../cache/hot-read.interceptor';
+import { HotRead } from '../cache/hot-read.decorator';
 
 /** Endpoints (a MAC, else an IP address) with their behaviour, cluster and SGT; forwarded to the clustering service. */
 @ApiTags('endpoints')
@@ -22,7 +22,7 @@ export class EndpointsController {
   }
 
   @Get(':id')
-  @UseInterceptors(HotReadInterceptor)
+  @HotRead()
   @RequirePermissions('endpoints:read')
   @ApiRoute({ summary: 'One endpoint', description: 'Its behaviour summary, cluster, effective SGT and confidence, override and imported identity.', type: EndpointResponse })
   get(@CurrentActor() actor: ActorDto, @Param() params: EndpointIdParamsDto): Promise<EndpointDto> {

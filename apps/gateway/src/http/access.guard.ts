@@ -5,10 +5,15 @@ import { RequestContext } from '@clarion/observability';
 import type { FastifyRequest } from 'fastify';
 import { HttpAuditService, STATE_CHANGING_METHODS } from '../audit/http-audit.service';
 import { CredentialVerifierService } from '../auth/credential-verifier.service';
-import { RateLimitService } from '../rate-limit/rate-limit.service';
+import type { HotReadLookup } from '../cache/hot-read-cache';
+import { principalSubject, RateLimitService } from '../rate-limit/rate-limit.service';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './access.decorators';
 
-export type AuthenticatedRequest = FastifyRequest & { actor?: ActorDto };
+export type AuthenticatedRequest = FastifyRequest & {
+  actor?: ActorDto;
+  /** Set by the hot-read fast lane: this request's rate limits are counted and its cache lookup done (a miss). */
+  hotReadAdmission?: { lookup: HotReadLookup };
+};
 
 /**
  * Deny by default. A route is reachable only when it is declared @Public() or declares the permissions it needs and
@@ -37,7 +42,7 @@ export class AccessGuard implements CanActivate {
     const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, 512) : undefined;
     const actor = await this.credentials.verify(request.headers, { sourceIp: request.ip, userAgent });
     RequestContext.set('tenantId', actor.tenantId);
-    await this.rateLimits?.enforce('principal', `${actor.tenantId}:${actor.kind}:${actor.id}`);
+    if (!request.hotReadAdmission) await this.rateLimits?.enforce('principal', principalSubject(actor));
     const missing = permissions.filter((p) => !(actor.permissions as string[]).includes(p));
     if (missing.length > 0) {
       if (this.audit && STATE_CHANGING_METHODS.has(request.method)) {

@@ -3,11 +3,16 @@ import { ErrorCode, Headers } from '@clarion/contracts';
 import { createValidationPipe } from '@clarion/messaging';
 import { RequestContext } from '@clarion/observability';
 import type { ServiceRuntime } from '@clarion/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CredentialVerifierService } from '../auth/credential-verifier.service';
+import { registerHotReadFastLane } from '../cache/hot-read-fast-lane';
+import { HotReadService } from '../cache/hot-read.service';
 import { OpenApiDocumentHolder } from '../docs/docs.controller';
 import { buildOpenApiDocument } from '../docs/openapi';
 import { GATEWAY_CONTROLLERS } from '../gateway.module';
 import type { GatewayEnv } from '../gateway.env';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
+import type { AuthenticatedRequest } from './access.guard';
 import { problemFor, type ProblemDocument } from './problem';
 import { ProblemJsonFilter, sendProblem } from './problem-json.filter';
 import { containsNul } from './nul-guard';
@@ -49,20 +54,24 @@ export async function configureHttp(app: NestFastifyApplication, runtime: Servic
     // Everything this request does (handlers, NATS calls, logs) sees its correlation id.
     RequestContext.run({ correlationId: String(request.id) }, () => done());
   });
-  // Per-address limits before anything else runs (credential checks included), shared by all instances via Redis.
   const rateLimits = app.get(RateLimitService);
+  const refuse = (request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): FastifyReply => {
+    const instance = (request.url ?? '').split('?')[0] ?? '';
+    const problem: ProblemDocument = problemFor(ErrorCode.RateLimited, `too many requests; retry after ${retryAfterSeconds} s`, instance, String(request.id));
+    metrics.httpErrors.inc({ route: request.routeOptions?.url ?? 'unmatched', status_code: '429', code: problem.code });
+    return sendProblem(reply.header('retry-after', String(retryAfterSeconds)), problem);
+  };
+  const routes = routeTable(GATEWAY_CONTROLLERS);
+  // Cache hits of hot reads for callers already verified here: limits and lookup in one Redis round trip.
+  registerHotReadFastLane(fastify, { routes, credentials: app.get(CredentialVerifierService), hot: app.get(HotReadService), rateLimits, refuse });
+  // Per-address limits before anything else runs (credential checks included), shared by all instances via Redis.
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions?.url;
-    if (route && UNLIMITED_ROUTES.has(route)) return;
+    if ((route && UNLIMITED_ROUTES.has(route)) || (request as AuthenticatedRequest).hotReadAdmission) return;
     const buckets = SIGN_IN_ROUTES.has(`${request.method} ${route}`) ? (['ip', 'login'] as const) : (['ip'] as const);
     for (const bucket of buckets) {
       const decision = await rateLimits.hit(bucket, request.ip);
-      if (decision && !decision.allowed) {
-        const instance = (request.url ?? '').split('?')[0] ?? '';
-        const problem: ProblemDocument = problemFor(ErrorCode.RateLimited, `too many requests; retry after ${decision.retryAfterSeconds} s`, instance, String(request.id));
-        metrics.httpErrors.inc({ route: route ?? 'unmatched', status_code: '429', code: problem.code });
-        return sendProblem(reply.header('retry-after', String(decision.retryAfterSeconds)), problem);
-      }
+      if (decision && !decision.allowed) return refuse(request, reply, decision.retryAfterSeconds);
     }
     return undefined;
   });
@@ -74,7 +83,7 @@ export async function configureHttp(app: NestFastifyApplication, runtime: Servic
     return undefined;
   });
 
-  app.get(OpenApiDocumentHolder).document = buildOpenApiDocument(app, routeTable(GATEWAY_CONTROLLERS), runtime.version);
+  app.get(OpenApiDocumentHolder).document = buildOpenApiDocument(app, routes, runtime.version);
 
   fastify.addHook('onResponse', (request, reply, done) => {
     const started = (request as unknown as { startedAt?: number }).startedAt ?? performance.now();

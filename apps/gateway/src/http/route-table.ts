@@ -1,5 +1,6 @@
 import { RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { HOT_READ } from '../cache/hot-read.decorator';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './access.decorators';
 
 /** One route of the gateway as its decorators declare it. */
@@ -14,6 +15,8 @@ export interface RouteEntry {
   permissions: string[] | undefined;
   /** False for routes kept out of the OpenAPI document (@ApiExcludeEndpoint: the Swagger UI's static files). */
   documented: boolean;
+  /** A cached hot read (@HotRead()). */
+  hotRead: boolean;
 }
 
 /** The metadata key of @nestjs/swagger's @ApiExcludeEndpoint (DECORATORS.API_EXCLUDE_ENDPOINT, not exported). */
@@ -46,6 +49,7 @@ export function routeTable(controllers: ReadonlyArray<Type<unknown>>): RouteEntr
             isPublic,
             permissions,
             documented: !(Reflect.getMetadata(API_EXCLUDE_ENDPOINT, handler) as { disable?: boolean } | undefined)?.disable,
+            hotRead: Reflect.getMetadata(HOT_READ, handler) === true,
           },
         ];
       });

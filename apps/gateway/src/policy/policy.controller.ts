@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { Subjects, type ActorDto, type ImpactReportDto, type PolicyMatrixDto, type SgaclExportDto } from '@clarion/contracts';
 import { RpcClient } from '@clarion/messaging';
@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
 import { CurrentActor } from '../http/current-actor.decorator';
-import { HotReadInterceptor } from '../cache/hot-read.interceptor';
+import { HotRead } from '../cache/hot-read.decorator';
 import { ImpactBodyDto, ImpactReportResponse, PolicyMatrixQueryDto, PolicyMatrixResponse, SgaclExportQueryDto, SgaclExportResponse } from './policy-http.dto';
 
 /** The observed policy matrix, SGACLs derived from it and the impact of a proposal; forwarded to the clustering service. */
@@ -18,7 +18,7 @@ export class PolicyController {
 
   @Get('matrix')
   @RequirePermissions('policy:read')
-  @UseInterceptors(HotReadInterceptor)
+  @HotRead()
   @ApiResponse({ status: 304, description: 'Not modified: the If-None-Match tag is current.' })
   @ApiRoute({
     summary: 'The observed policy matrix',

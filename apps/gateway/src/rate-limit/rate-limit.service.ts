@@ -6,9 +6,13 @@ import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { GatewayEnv } from '../gateway.env';
-import { RateLimiter, type RateLimitDecision } from './rate-limiter';
+import type { AdmissionLimits } from '../cache/hot-read-cache';
+import { RateLimiter, rateLimitKey, type RateLimitDecision } from './rate-limiter';
 
 export type RateLimitBucket = 'ip' | 'login' | 'principal';
+
+/** The per-principal bucket's subject: one per user or API key of a tenant. */
+export const principalSubject = (actor: { tenantId: string; kind: string; id: string }): string => `${actor.tenantId}:${actor.kind}:${actor.id}`;
 
 /** A 429: the filter adds `Retry-After` from `retryAfterSeconds`. */
 export class RateLimitedException extends DomainException {
@@ -66,6 +70,23 @@ export class RateLimitService {
       }
       return null;
     }
+  }
+
+  /** The per-address and per-principal buckets of a request, for a script that counts both (undefined when limits are off). */
+  admissionLimits(address: string, principal: string): AdmissionLimits | undefined {
+    if (!this.env.RATE_LIMIT_ENABLED) return undefined;
+    return {
+      addressBucketKey: rateLimitKey(`ip:${address}`),
+      principalBucketKey: rateLimitKey(`principal:${principal}`),
+      windowMs: this.env.RATE_LIMIT_WINDOW_S * 1000,
+      addressLimit: this.env.RATE_LIMIT_PER_IP,
+      principalLimit: this.env.RATE_LIMIT_PER_PRINCIPAL,
+    };
+  }
+
+  /** Counts a refusal decided elsewhere (the hot-read admission script). */
+  countRefused(bucket: RateLimitBucket): void {
+    this.refused.inc({ bucket });
   }
 
   /** Throws RateLimitedException when the bucket is full. */

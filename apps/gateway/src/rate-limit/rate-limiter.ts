@@ -2,47 +2,58 @@ import type { RedisClient } from '@clarion/persistence';
 
 /**
  * Sliding-window counter (the weighted sum of the current and the previous fixed window), one Redis hash per bucket,
- * updated atomically by one Lua script so every gateway instance shares the count. Redis's own clock (`TIME`) keeps
- * instances with skewed clocks in the same window. A refused request is not counted, so a client that keeps
- * hammering gets in again as soon as its rate drops below the limit.
+ * updated atomically in Lua so every gateway instance shares the count. Redis's own clock (`TIME`) keeps instances
+ * with skewed clocks in the same window. A refused request is not counted, so a client that keeps hammering gets in
+ * again as soon as its rate drops below the limit.
  *
- * Returns { allowed, remaining, retryAfterMs }.
+ * `slidingWindowHit(key, windowMs, limit)` returns { allowed (1/0), remaining, retryAfterMs }. Scripts that need it
+ * (this one, and the hot-read admission that counts two buckets and reads the cache in one round trip) start with it.
  */
-const SLIDING_WINDOW_LUA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local window = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local idx = math.floor(now / window)
-local stored = redis.call('HMGET', KEYS[1], 'w', 'c', 'p')
-local w = tonumber(stored[1])
-local c = tonumber(stored[2]) or 0
-local p = tonumber(stored[3]) or 0
-if w ~= idx then
-  if w == idx - 1 then p = c else p = 0 end
-  c = 0
-end
-local windowStart = idx * window
-local elapsed = (now - windowStart) / window
-local estimate = p * (1 - elapsed) + c
-if estimate + 1 > limit then
-  local wait
-  if c + 1 > limit then
-    -- Not before the next window, and then until the carried-over count has decayed enough.
-    wait = (windowStart + window - now) + math.ceil(window * math.max(0, 1 - (limit - 1) / c))
-  else
-    -- Within this window, once the previous window's weight has fallen far enough.
-    wait = math.ceil(windowStart + window * (1 - (limit - c - 1) / p) - now)
+export const SLIDING_WINDOW_LUA_FUNCTION = `
+local function slidingWindowHit(key, window, limit)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local idx = math.floor(now / window)
+  local stored = redis.call('HMGET', key, 'w', 'c', 'p')
+  local w = tonumber(stored[1])
+  local c = tonumber(stored[2]) or 0
+  local p = tonumber(stored[3]) or 0
+  if w ~= idx then
+    if w == idx - 1 then p = c else p = 0 end
+    c = 0
   end
-  redis.call('HSET', KEYS[1], 'w', idx, 'c', c, 'p', p)
-  redis.call('PEXPIRE', KEYS[1], window * 2)
-  return {0, 0, math.max(1, wait)}
+  local windowStart = idx * window
+  local elapsed = (now - windowStart) / window
+  local estimate = p * (1 - elapsed) + c
+  if estimate + 1 > limit then
+    local wait
+    if c + 1 > limit then
+      -- Not before the next window, and then until the carried-over count has decayed enough.
+      wait = (windowStart + window - now) + math.ceil(window * math.max(0, 1 - (limit - 1) / c))
+    else
+      -- Within this window, once the previous window's weight has fallen far enough.
+      wait = math.ceil(windowStart + window * (1 - (limit - c - 1) / p) - now)
+    end
+    redis.call('HSET', key, 'w', idx, 'c', c, 'p', p)
+    redis.call('PEXPIRE', key, window * 2)
+    return {0, 0, math.max(1, wait)}
+  end
+  c = c + 1
+  redis.call('HSET', key, 'w', idx, 'c', c, 'p', p)
+  redis.call('PEXPIRE', key, window * 2)
+  return {1, math.floor(limit - estimate - 1), 0}
 end
-c = c + 1
-redis.call('HSET', KEYS[1], 'w', idx, 'c', c, 'p', p)
-redis.call('PEXPIRE', KEYS[1], window * 2)
-return {1, math.floor(limit - estimate - 1), 0}
 `;
+
+const SLIDING_WINDOW_LUA = `${SLIDING_WINDOW_LUA_FUNCTION}
+return slidingWindowHit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
+`;
+
+/** The Redis key of a bucket (`ip:<address>`, `principal:<tenant>:<kind>:<id>`, ...). */
+export const rateLimitKey = (bucket: string): string => `rl:v1:${bucket}`;
+
+/** Whole seconds a refused caller should wait (Retry-After), from the script's milliseconds. */
+export const retryAfterSecondsOf = (waitMs: number): number => Math.max(1, Math.ceil(waitMs / 1000));
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -69,7 +80,7 @@ export class RateLimiter {
   }
 
   async hit(bucket: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
-    const [allowed, remaining, waitMs] = await this.client.clarionSlidingWindow(`rl:v1:${bucket}`, windowSeconds * 1000, limit);
-    return { allowed: allowed === 1, limit, remaining: Math.max(0, remaining), retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, Math.ceil(waitMs / 1000)) };
+    const [allowed, remaining, waitMs] = await this.client.clarionSlidingWindow(rateLimitKey(bucket), windowSeconds * 1000, limit);
+    return { allowed: allowed === 1, limit, remaining: Math.max(0, remaining), retryAfterSeconds: allowed === 1 ? 0 : retryAfterSecondsOf(waitMs) };
   }
 }

@@ -1,0 +1,130 @@
+import type { ActorDto } from '@clarion/contracts';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { CredentialVerifierService } from '../auth/credential-verifier.service';
+import type { AuthenticatedRequest } from '../http/access.guard';
+import type { RouteEntry } from '../http/route-table';
+import type { RateLimitService } from '../rate-limit/rate-limit.service';
+import type { HotReadAdmission } from './hot-read-cache';
+import { registerHotReadFastLane } from './hot-read-fast-lane';
+import type { HotReadService } from './hot-read.service';
+
+/**
+ * The fast lane's decisions on a real Fastify instance. Its collaborators are in-process stand-ins here: the Redis
+ * script is covered by hot-read-cache.integration-spec, the whole path by the hot-reads and api-v1 e2e suites.
+ */
+const TENANT = '11111111-1111-4111-8111-111111111111';
+const reader: ActorDto = { kind: 'user', tenantId: TENANT, id: 'u1', permissions: ['clusters:read'] };
+const route = (path: string, hotRead: boolean, permissions: string[] | undefined = ['clusters:read']): RouteEntry => ({
+  controller: class {},
+  handlerName: 'h',
+  method: 'GET',
+  path,
+  isPublic: false,
+  permissions,
+  documented: true,
+  hotRead,
+});
+
+interface Setup {
+  app: FastifyInstance;
+  handled: string[];
+  admitted: Array<{ tenantId: string; resource: string }>;
+  refusedBuckets: string[];
+  seenAdmissions: Array<AuthenticatedRequest['hotReadAdmission']>;
+}
+
+async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission | null }): Promise<Setup> {
+  const app = Fastify();
+  const handled: string[] = [];
+  const admitted: Setup['admitted'] = [];
+  const refusedBuckets: string[] = [];
+  const seenAdmissions: Setup['seenAdmissions'] = [];
+  registerHotReadFastLane(app, {
+    routes: [route('/api/v1/clusters', true), route('/api/v1/policy/matrix', true, ['policy:read']), route('/api/v1/users', false)],
+    credentials: { rememberedActor: () => options.actor } as unknown as CredentialVerifierService,
+    hot: {
+      admit: async (tenantId: string, resource: string) => {
+        admitted.push({ tenantId, resource });
+        return options.admission === undefined ? { lookup: { key: 'k' } } : options.admission;
+      },
+    } as unknown as HotReadService,
+    rateLimits: { admissionLimits: () => undefined, countRefused: (bucket: string) => refusedBuckets.push(bucket) } as unknown as RateLimitService,
+    refuse: (_request, reply, retryAfterSeconds) => reply.status(429).header('retry-after', String(retryAfterSeconds)).send({ code: 'RATE_LIMITED' }),
+  });
+  for (const path of ['/api/v1/clusters', '/api/v1/policy/matrix', '/api/v1/users']) {
+    app.get(path, async (request) => {
+      handled.push(path);
+      seenAdmissions.push((request as AuthenticatedRequest).hotReadAdmission);
+      return { from: 'handler' };
+    });
+  }
+  await app.ready();
+  return { app, handled, admitted, refusedBuckets, seenAdmissions };
+}
+
+const hit = (body: string): HotReadAdmission => ({ lookup: { key: 'k', hit: { etag: 'W/"abc"', body } } });
+
+describe('hot-read fast lane', () => {
+  it('answers a hit for a remembered caller with the route permission, as stored, without the handler', async () => {
+    const s = await setup({ actor: reader, admission: hit('{"items":[]}') });
+    const res = await s.app.inject({ method: 'GET', url: '/api/v1/clusters?limit=5' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('{"items":[]}');
+    expect(res.headers['etag']).toBe('W/"abc"');
+    expect(res.headers['x-cache']).toBe('hit');
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(s.handled).toEqual([]);
+    expect(s.admitted).toEqual([{ tenantId: TENANT, resource: '/api/v1/clusters|{}|/api/v1/clusters?[["limit","5"]]' }]);
+  });
+
+  it('answers 304 to a matching If-None-Match', async () => {
+    const s = await setup({ actor: reader, admission: hit('{"items":[]}') });
+    const res = await s.app.inject({ method: 'GET', url: '/api/v1/clusters', headers: { 'if-none-match': 'W/"abc"' } });
+    expect(res.statusCode).toBe(304);
+    expect(res.body).toBe('');
+  });
+
+  it('leaves callers without the route permission to the full path (which refuses them), without touching the cache', async () => {
+    const s = await setup({ actor: reader, admission: hit('{"secret":true}') });
+    const res = await s.app.inject({ method: 'GET', url: '/api/v1/policy/matrix' });
+    expect(res.json()).toEqual({ from: 'handler' });
+    expect(s.admitted).toEqual([]);
+    expect(s.seenAdmissions).toEqual([undefined]);
+  });
+
+  it('leaves callers it has not verified (API keys, new tokens) to the full path', async () => {
+    const s = await setup({ admission: hit('{"items":[]}') });
+    await s.app.inject({ method: 'GET', url: '/api/v1/clusters' });
+    expect(s.handled).toEqual(['/api/v1/clusters']);
+    expect(s.admitted).toEqual([]);
+  });
+
+  it('ignores routes that are not hot reads', async () => {
+    const s = await setup({ actor: { ...reader, permissions: ['clusters:read', 'users:read'] } });
+    await s.app.inject({ method: 'GET', url: '/api/v1/users' });
+    expect(s.admitted).toEqual([]);
+  });
+
+  it('hands a miss to the full path with the counted admission and its lookup', async () => {
+    const s = await setup({ actor: reader, admission: { lookup: { key: 'gen-key' } } });
+    const res = await s.app.inject({ method: 'GET', url: '/api/v1/clusters' });
+    expect(res.json()).toEqual({ from: 'handler' });
+    expect(s.seenAdmissions).toEqual([{ lookup: { key: 'gen-key' } }]);
+  });
+
+  it('refuses with 429 and Retry-After when a rate limit is full, and counts it', async () => {
+    const s = await setup({ actor: reader, admission: { refused: { bucket: 'principal', waitMs: 2_500 } } });
+    const res = await s.app.inject({ method: 'GET', url: '/api/v1/clusters' });
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('3');
+    expect(s.refusedBuckets).toEqual(['principal']);
+    expect(s.handled).toEqual([]);
+  });
+
+  it('takes the full path, uncounted, when Redis does not answer', async () => {
+    const s = await setup({ actor: reader, admission: null });
+    await s.app.inject({ method: 'GET', url: '/api/v1/clusters' });
+    expect(s.handled).toEqual(['/api/v1/clusters']);
+    expect(s.seenAdmissions).toEqual([undefined]);
+  });
+});
