@@ -59,6 +59,11 @@ export function startTracing(serviceName: string, serviceVersion = workspaceVers
       'service.namespace': 'clarion',
     }),
     spanProcessors,
+    // Metrics are Prometheus (/metrics, prom-client) and logs are pino on stdout. Without these two empty lists the SDK
+    // starts its own OTLP metric and log exporters from defaults (to localhost:4318), and the HTTP instrumentation
+    // records a histogram per request for nobody.
+    metricReaders: [],
+    logRecordProcessors: [],
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(Number.isFinite(ratio) ? ratio : 1) }),
     instrumentations: [
       new HttpInstrumentation({
