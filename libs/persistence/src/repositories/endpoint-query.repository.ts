@@ -1,5 +1,6 @@
 import type { EndpointProfileSummaryDto } from '@clarion/contracts';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../lib/prepared-query';
 
 /** Sort orders of the endpoint list; each is made total by the endpoint key as the tie-breaker. */
 export type EndpointSortColumn = 'id' | 'lastSeen' | 'flows' | 'confidence';
@@ -129,7 +130,8 @@ export class EndpointQueryRepository {
       );
     }
     const limit = param(request.limit);
-    return this.manager.query(
+    return preparedQuery<EndpointRow>(
+      this.manager,
       `WITH page AS (
          SELECT p.endpoint_key, p.address, p.mac, p.summary, CASE WHEN p.summary IS NULL THEN p.profile END AS profile,
                 p.flows, p.first_seen_at, p.last_seen_at,
