@@ -31,6 +31,7 @@ local generation = redis.call('GET', KEYS[3]) or '0'
 return { '', 0, generation, redis.call('GET', ARGV[4] .. generation .. ARGV[5]) }
 `;
 
+/** Bulk replies come as Buffers (the `Buffer` variant ioredis defines with every script): a hit's body is sent as read. */
 type AdmitCommand = (
   addressBucketKey: string,
   principalBucketKey: string,
@@ -40,7 +41,7 @@ type AdmitCommand = (
   principalLimit: number | '',
   prefix: string,
   suffix: string,
-) => Promise<[string, number, string?, (string | null)?]>;
+) => Promise<[Buffer, number, Buffer?, (Buffer | null)?]>;
 
 /** Rate limits to count with a hot-read lookup; absent when limits are off. */
 export interface AdmissionLimits {
@@ -55,8 +56,8 @@ export type HotReadAdmission = { refused: { bucket: 'ip' | 'principal'; waitMs: 
 
 export interface CachedAnswer {
   etag: string;
-  /** The JSON body, exactly as sent. */
-  body: string;
+  /** The JSON body, exactly as sent (UTF-8 bytes when read by the fast lane). */
+  body: string | Buffer;
 }
 
 export interface HotReadLookup {
@@ -68,6 +69,10 @@ export interface HotReadLookup {
 
 /** Weak ETag of a JSON text: equal answers, equal tags, on every gateway instance. */
 export const etagOfText = (text: string): string => `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+
+const NEWLINE = 0x0a;
+const MEMO_MAX_ENTRIES = 10_000;
+const MEMO_RESOURCE_MAX_CHARS = 512;
 
 /** A stored entry is `<etag>\n<body>`. */
 function lookupOf(key: string, stored: string | null): HotReadLookup {
@@ -84,6 +89,8 @@ function lookupOf(key: string, stored: string | null): HotReadLookup {
 export class HotReadCache {
   private readonly lookupCommand: LookupCommand;
   private readonly admitCommand: AdmitCommand;
+  /** Digests of recent resources (a few hundred distinct reads per tenant are typical; hashing each time costs more). */
+  private readonly digests = new Map<string, string>();
 
   constructor(
     private readonly redis: Redis,
@@ -97,7 +104,7 @@ export class HotReadCache {
     if (!(redis as unknown as Record<string, unknown>)['clarionHotAdmit']) {
       redis.defineCommand('clarionHotAdmit', { numberOfKeys: 3, lua: ADMIT_AND_LOOKUP_LUA });
     }
-    this.admitCommand = (redis as unknown as { clarionHotAdmit: AdmitCommand }).clarionHotAdmit.bind(redis);
+    this.admitCommand = (redis as unknown as { clarionHotAdmitBuffer: AdmitCommand }).clarionHotAdmitBuffer.bind(redis);
   }
 
   get enabled(): boolean {
@@ -133,16 +140,27 @@ export class HotReadCache {
       prefix,
       suffix,
     );
-    if (refusedBucket === 'ip' || refusedBucket === 'principal') return { refused: { bucket: refusedBucket, waitMs: Number(waitMs) } };
-    return { lookup: lookupOf(`${prefix}${generation ?? '0'}${suffix}`, stored ?? null) };
+    const refused = refusedBucket.toString();
+    if (refused === 'ip' || refused === 'principal') return { refused: { bucket: refused, waitMs: Number(waitMs) } };
+    const key = `${prefix}${generation?.toString() ?? '0'}${suffix}`;
+    const newline = stored ? stored.indexOf(NEWLINE) : -1;
+    if (!stored || newline < 0) return { lookup: { key } };
+    return { lookup: { key, hit: { etag: stored.toString('latin1', 0, newline), body: stored.subarray(newline + 1) } } };
   }
 
   private entryKeyParts(tenantId: string, resource: string): { prefix: string; suffix: string } {
-    const digest = createHash('sha256').update(resource).digest('base64url').slice(0, 32);
+    let digest = this.digests.get(resource);
+    if (digest === undefined) {
+      digest = createHash('sha256').update(resource).digest('base64url').slice(0, 32);
+      if (resource.length <= MEMO_RESOURCE_MAX_CHARS) {
+        if (this.digests.size >= MEMO_MAX_ENTRIES) this.digests.clear();
+        this.digests.set(resource, digest);
+      }
+    }
     return { prefix: `${this.namespace}:e:${tenantId}:`, suffix: `:${digest}` };
   }
 
-  async store(key: string, answer: CachedAnswer): Promise<void> {
+  async store(key: string, answer: CachedAnswer & { body: string }): Promise<void> {
     if (!this.enabled) return;
     await this.redis.set(key, `${answer.etag}\n${answer.body}`, 'EX', this.ttlSeconds);
   }

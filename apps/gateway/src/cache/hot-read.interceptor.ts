@@ -21,7 +21,7 @@ export const hotReadResource = (routeUrl: string, params: unknown, query: unknow
  * Sets a hot read's headers on the reply (ETag, revalidate-always caching, X-Cache); answers the body to send, or
  * undefined with status 304 when the request's If-None-Match names the tag.
  */
-export function prepareHotRead(reply: FastifyReply, ifNoneMatch: string | string[] | undefined, answer: CachedAnswer, cache: 'hit' | 'miss'): string | undefined {
+export function prepareHotRead(reply: FastifyReply, ifNoneMatch: string | string[] | undefined, answer: CachedAnswer, cache: 'hit' | 'miss'): CachedAnswer['body'] | undefined {
   void reply.header('etag', answer.etag).header('cache-control', 'private, no-cache').header('x-cache', cache);
   if (matchesIfNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, answer.etag)) {
     void reply.status(304);

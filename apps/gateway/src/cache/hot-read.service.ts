@@ -56,7 +56,7 @@ export class HotReadService implements OnApplicationBootstrap {
     }
   }
 
-  store(key: string, answer: CachedAnswer): void {
+  store(key: string, answer: CachedAnswer & { body: string }): void {
     this.cache.store(key, answer).catch((err: unknown) => this.runtime.logger.debug({ err: (err as Error).message }, 'hot-read cache store failed'));
   }
 
