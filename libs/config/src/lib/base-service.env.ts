@@ -83,7 +83,7 @@ export class BaseServiceEnv {
   @Min(0)
   SHUTDOWN_GRACE_MS = 10000;
 
-  @EnvVar({ type: 'URL', description: 'OTLP/HTTP endpoint for traces (Jaeger all-in-one: http://jaeger:4318). Unset: traces are not exported.' })
+  @EnvVar({ type: 'URL', description: 'OTLP/HTTP endpoint for traces (Jaeger all-in-one: http://jaeger:4318). Unset: tracing is off and nothing is instrumented (no cost per request).' })
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
