@@ -35,6 +35,9 @@ async function seedProfiles(tenantId: string, count: number): Promise<void> {
  * cache: a miss then hits on either instance, 304 on a matching If-None-Match, and a change (an SGT renamed through the
  * API, a clustering run announced on clarion.clusters.updated.v1) drops the tenant's entries at once.
  */
+const PRINCIPAL_LIMIT = 150;
+const CONSOLE_ORIGIN = 'https://console.hot.example';
+
 describe('hot-read cache and ETags (two gateways, auth, clustering)', () => {
   let stack: GatewayStack;
   const tenant = `hot-${randomUUID().slice(0, 8)}`;
@@ -61,7 +64,12 @@ describe('hot-read cache and ETags (two gateways, auth, clustering)', () => {
   }
 
   beforeAll(async () => {
-    stack = await startStack({ gateways: 2, gatewayEnv: RELAXED_LIMITS, clustering: { CLUSTERING_MIN_ENDPOINTS: '1000000', CLUSTERING_JOB_POLL_MS: '200' } });
+    stack = await startStack({
+      gateways: 2,
+      // A per-principal budget the fast-lane test can spend (the other tests use far fewer requests per token).
+      gatewayEnv: { ...RELAXED_LIMITS, RATE_LIMIT_PER_PRINCIPAL: String(PRINCIPAL_LIMIT), CORS_ORIGINS: CONSOLE_ORIGIN },
+      clustering: { CLUSTERING_MIN_ENDPOINTS: '1000000', CLUSTERING_JOB_POLL_MS: '200' },
+    });
     createAdminWithCli(tenant, 'admin@hot.example', password);
     createAdminWithCli(other, 'admin@hot.example', password);
     token = (await login(stack.bases[0], tenant, 'admin@hot.example', password)).accessToken;
@@ -135,5 +143,48 @@ describe('hot-read cache and ETags (two gateways, auth, clustering)', () => {
     await runJob(stack.bases[0], bearer(token));
     // The event reaches both instances; the next read of either is computed afresh.
     await waitFor(async () => (await call(base, '/api/v1/clusters', { headers: bearer(token) })).headers.get('x-cache') === 'miss', 5_000, 'cache dropped');
+  });
+
+  /** Hits the fast lane of gateway `i` has answered, from its metrics. */
+  async function fastLaneHits(i: number): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${stack.gatewayOpsPorts[i]}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('clarion_gateway_hot_cache_total{') && l.includes('outcome="hit"') && l.includes('lane="fast"'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
+
+  it('answers hits ahead of the pipeline with the full path\'s headers, and counts them in the shared per-principal budget', async () => {
+    const [a, b] = stack.bases;
+    // otherToken's tenant: one earlier request in this suite. Each instance verifies the token on its first request
+    // (full path), then answers its hits from the fast lane.
+    const headers = { ...bearer(otherToken), origin: CONSOLE_ORIGIN };
+    const first = await call(a, '/api/v1/clusters', { headers });
+    expect(first.status).toBe(200);
+    const fastHitsBefore = await fastLaneHits(0);
+    const hit = await call(a, '/api/v1/clusters', { headers });
+    expect(hit.headers.get('x-cache')).toBe('hit');
+    expect(await fastLaneHits(0)).toBe(fastHitsBefore + 1);
+    expect(hit.text).toBe(first.text);
+    expect(hit.headers.get('access-control-allow-origin')).toBe(CONSOLE_ORIGIN);
+    expect(hit.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(hit.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(hit.headers.get('x-correlation-id')).toBeTruthy();
+    // A foreign tenant's entry is never served: this tenant's list is its own (empty).
+    expect(hit.json).toEqual({ items: [], nextCursor: null });
+
+    let served = 3;
+    let refused: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < PRINCIPAL_LIMIT * 2 && !refused; i++) {
+      const res = await call(i % 2 ? b : a, '/api/v1/clusters', { headers: bearer(otherToken) });
+      if (res.status === 429) refused = res;
+      else {
+        expect(res.status).toBe(200);
+        served++;
+      }
+    }
+    // Both instances, fast lane and full path, draw on one budget in Redis.
+    expect(refused?.json).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(served).toBeGreaterThanOrEqual(PRINCIPAL_LIMIT - 5);
+    expect(served).toBeLessThanOrEqual(PRINCIPAL_LIMIT);
   });
 });

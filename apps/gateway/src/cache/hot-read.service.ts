@@ -21,8 +21,8 @@ export class HotReadService implements OnApplicationBootstrap {
     this.cache = new HotReadCache(redis.client, runtime.env.HOT_CACHE_TTL_S);
     this.outcomes = new Counter({
       name: 'clarion_gateway_hot_cache_total',
-      help: 'Hot-read cache lookups by outcome (hit, miss, error) and invalidations.',
-      labelNames: ['outcome'],
+      help: 'Hot-read cache lookups by outcome (hit, miss, error) and lane (fast: answered ahead of the pipeline; full), and invalidations.',
+      labelNames: ['outcome', 'lane'],
       registers: [runtime.metrics.registry],
     });
   }
@@ -34,10 +34,10 @@ export class HotReadService implements OnApplicationBootstrap {
   async lookup(tenantId: string, resource: string): Promise<HotReadLookup | null> {
     try {
       const found = await this.cache.lookup(tenantId, resource);
-      if (found) this.outcomes.inc({ outcome: found.hit ? 'hit' : 'miss' });
+      if (found) this.outcomes.inc({ outcome: found.hit ? 'hit' : 'miss', lane: 'full' });
       return found;
     } catch (err) {
-      this.outcomes.inc({ outcome: 'error' });
+      this.outcomes.inc({ outcome: 'error', lane: 'full' });
       this.runtime.logger.debug({ err: (err as Error).message }, 'hot-read cache lookup failed; serving uncached');
       return null;
     }
@@ -47,10 +47,10 @@ export class HotReadService implements OnApplicationBootstrap {
   async admit(tenantId: string, resource: string, limits: AdmissionLimits | undefined): Promise<HotReadAdmission | null> {
     try {
       const admission = await this.cache.admitAndLookup(tenantId, resource, limits);
-      if (admission && !admission.refused) this.outcomes.inc({ outcome: admission.lookup.hit ? 'hit' : 'miss' });
+      if (admission && !admission.refused) this.outcomes.inc({ outcome: admission.lookup.hit ? 'hit' : 'miss', lane: 'fast' });
       return admission;
     } catch (err) {
-      this.outcomes.inc({ outcome: 'error' });
+      this.outcomes.inc({ outcome: 'error', lane: 'fast' });
       this.runtime.logger.debug({ err: (err as Error).message }, 'hot-read admission failed; taking the full path');
       return null;
     }
