@@ -1,7 +1,7 @@
 import { IsOmittable } from '@clarion/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import type {
   BlockedServiceDto,
   ImpactReportDto,
@@ -158,6 +158,7 @@ export class ImpactBodyDto {
 
   @ApiPropertyOptional({ type: PolicyProposalBodyDto, description: 'The policy to test; the derived one when omitted.' })
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => PolicyProposalBodyDto)
   proposal?: PolicyProposalBodyDto;

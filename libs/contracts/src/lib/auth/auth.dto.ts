@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -108,6 +109,7 @@ export class LogoutRequestDto {
 }
 
 export class ActorRequestDto {
+  @IsObject()
   @ValidateNested()
   @Type(() => ActorDto)
   actor: ActorDto;

@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -484,6 +485,7 @@ export class PolicyProposalInputDto {
 /** `clarion.clustering.policy.impact.v1`: replays the observed matrix against a proposal (the derived one when omitted). */
 export class ImpactRequestDto extends SgaclOptionsDto {
   @IsOmittable()
+  @IsObject()
   @ValidateNested()
   @Type(() => PolicyProposalInputDto)
   proposal?: PolicyProposalInputDto;
