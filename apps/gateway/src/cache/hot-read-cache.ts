@@ -3,23 +3,30 @@ import { createHash } from 'node:crypto';
 import { SLIDING_WINDOW_LUA_FUNCTION } from '../rate-limit/rate-limiter';
 
 /**
- * Reads the tenant's cache generation and the entry stored under it in one round trip. Entries are keyed by the
- * generation read BEFORE the answer was computed, so an answer computed while an invalidation happened is stored under
- * the old generation and never served: invalidation is one INCR, with no key scan and no race.
+ * Reads the tenant's cache generation and the entry stored under it. Entries are keyed by the generation read BEFORE
+ * the answer was computed, so an answer computed while an invalidation happened is stored under the old generation
+ * and never served: invalidation is one INCR, with no key scan and no race. Both scripts below end with it.
  */
-const LOOKUP_LUA = `
-local generation = redis.call('GET', KEYS[1]) or '0'
-return { generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2]) }
+const LOOKUP_LUA_FUNCTION = `
+local function hotLookup(generationKey, prefix, suffix)
+  local generation = redis.call('GET', generationKey) or '0'
+  return { generation, redis.call('GET', prefix .. generation .. suffix) }
+end
+`;
+
+/** The lookup alone, in one round trip: `{ generation, entry }`. */
+const LOOKUP_LUA = `${LOOKUP_LUA_FUNCTION}
+return hotLookup(KEYS[1], ARGV[1], ARGV[2])
 `;
 
 type LookupCommand = (generationKey: string, prefix: string, suffix: string) => Promise<[string, string | null]>;
 
 /**
  * The admission of a hot read in one round trip: the caller's per-address and per-principal rate limits (the same
- * buckets, the same sliding window as every other route), then, when both admit it, the cache lookup. Answers
+ * buckets, the same sliding window as every other route), then, when both admit it, the lookup. Answers
  * `{ refusedBucket, waitMs }` or `{ '', 0, generation, entry }` (a missing entry ends the array early).
  */
-const ADMIT_AND_LOOKUP_LUA = `${SLIDING_WINDOW_LUA_FUNCTION}
+const ADMIT_AND_LOOKUP_LUA = `${SLIDING_WINDOW_LUA_FUNCTION}${LOOKUP_LUA_FUNCTION}
 local window = tonumber(ARGV[1])
 if ARGV[2] ~= '' then
   local byAddress = slidingWindowHit(KEYS[1], window, tonumber(ARGV[2]))
@@ -27,8 +34,8 @@ if ARGV[2] ~= '' then
   local byPrincipal = slidingWindowHit(KEYS[2], window, tonumber(ARGV[3]))
   if byPrincipal[1] == 0 then return { 'principal', byPrincipal[3] } end
 end
-local generation = redis.call('GET', KEYS[3]) or '0'
-return { '', 0, generation, redis.call('GET', ARGV[4] .. generation .. ARGV[5]) }
+local found = hotLookup(KEYS[3], ARGV[4], ARGV[5])
+return { '', 0, found[1], found[2] }
 `;
 
 /** Bulk replies come as Buffers (the `Buffer` variant ioredis defines with every script): a hit's body is sent as read. */
@@ -70,15 +77,22 @@ export interface HotReadLookup {
 /** Weak ETag of a JSON text: equal answers, equal tags, on every gateway instance. */
 export const etagOfText = (text: string): string => `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
 
-const NEWLINE = 0x0a;
 const MEMO_MAX_ENTRIES = 10_000;
 const MEMO_RESOURCE_MAX_CHARS = 512;
 
-/** A stored entry is `<etag>\n<body>`. */
-function lookupOf(key: string, stored: string | null): HotReadLookup {
-  const newline = stored === null ? -1 : stored.indexOf('\n');
-  if (stored === null || newline < 0) return { key };
-  return { key, hit: { etag: stored.slice(0, newline), body: stored.slice(newline + 1) } };
+/** A stored entry is `<etag>\n<body>`; read as text (full path) or as bytes (fast lane, sent as read). */
+function lookupOf(key: string, stored: string | Buffer | null | undefined): HotReadLookup {
+  const newline = stored ? stored.indexOf('\n') : -1;
+  if (!stored || newline < 0) return { key };
+  if (typeof stored === 'string') return { key, hit: { etag: stored.slice(0, newline), body: stored.slice(newline + 1) } };
+  return { key, hit: { etag: stored.toString('latin1', 0, newline), body: stored.subarray(newline + 1) } };
+}
+
+/** A Lua script as a command of the client (EVALSHA, EVAL once per connection), defined once per client. */
+function scriptCommand<T>(redis: Redis, name: string, numberOfKeys: number, lua: string): T {
+  const commands = redis as unknown as Record<string, unknown>;
+  if (!commands[name]) redis.defineCommand(name, { numberOfKeys, lua });
+  return commands[name] as T;
 }
 
 /**
@@ -97,13 +111,9 @@ export class HotReadCache {
     private readonly ttlSeconds: number,
     private readonly namespace = 'hot:v1',
   ) {
-    if (!(redis as unknown as Record<string, unknown>)['clarionHotLookup']) {
-      redis.defineCommand('clarionHotLookup', { numberOfKeys: 1, lua: LOOKUP_LUA });
-    }
-    this.lookupCommand = (redis as unknown as { clarionHotLookup: LookupCommand }).clarionHotLookup.bind(redis);
-    if (!(redis as unknown as Record<string, unknown>)['clarionHotAdmit']) {
-      redis.defineCommand('clarionHotAdmit', { numberOfKeys: 3, lua: ADMIT_AND_LOOKUP_LUA });
-    }
+    this.lookupCommand = scriptCommand<LookupCommand>(redis, 'clarionHotLookup', 1, LOOKUP_LUA).bind(redis);
+    scriptCommand(redis, 'clarionHotAdmit', 3, ADMIT_AND_LOOKUP_LUA);
+    // ioredis defines a `...Buffer` variant with every script: bulk replies as bytes.
     this.admitCommand = (redis as unknown as { clarionHotAdmitBuffer: AdmitCommand }).clarionHotAdmitBuffer.bind(redis);
   }
 
@@ -142,10 +152,7 @@ export class HotReadCache {
     );
     const refused = refusedBucket.toString();
     if (refused === 'ip' || refused === 'principal') return { refused: { bucket: refused, waitMs: Number(waitMs) } };
-    const key = `${prefix}${generation?.toString() ?? '0'}${suffix}`;
-    const newline = stored ? stored.indexOf(NEWLINE) : -1;
-    if (!stored || newline < 0) return { lookup: { key } };
-    return { lookup: { key, hit: { etag: stored.toString('latin1', 0, newline), body: stored.subarray(newline + 1) } } };
+    return { lookup: lookupOf(`${prefix}${generation?.toString() ?? '0'}${suffix}`, stored) };
   }
 
   private entryKeyParts(tenantId: string, resource: string): { prefix: string; suffix: string } {

@@ -1,4 +1,4 @@
-import { TestInfra, testLogger, waitFor } from '@clarion/testing';
+import { queryAsTenant, TestInfra, testLogger, waitFor } from '@clarion/testing';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,24 +32,9 @@ describe('flow writer (PostgreSQL, COPY into day partitions)', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  /** Runs one query as the application role in the tenant's context (RLS applies). */
-  async function queryAs<T>(tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
-    const app = new Client({ connectionString: TestInfra.appUrl });
-    await app.connect();
-    try {
-      await app.query('BEGIN');
-      await app.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
-      const { rows } = await app.query(sql, params);
-      await app.query('COMMIT');
-      return rows as T[];
-    } finally {
-      await app.end();
-    }
-  }
-
   /** Counts rows through the parent table, as the application role in the tenant's context. */
   async function countAs(tenantId: string, where = 'true', params: unknown[] = []): Promise<number> {
-    return (await queryAs<{ n: number }>(tenantId, `SELECT count(*)::int AS n FROM flows WHERE ${where}`, params))[0].n;
+    return (await queryAsTenant<{ n: number }>(tenantId, `SELECT count(*)::int AS n FROM flows WHERE ${where}`, params))[0].n;
   }
 
   async function writerWith(options: { url?: string; retryMs?: number; queueMaxRows?: number } = {}) {
@@ -93,8 +78,8 @@ describe('flow writer (PostgreSQL, COPY into day partitions)', () => {
     expect(await countAs(tenantB)).toBe(0);
     const ids = committed.map((c) => c.batch.batchId);
     const ledger = `SELECT row_count FROM flow_batches WHERE batch_id = ANY($1::uuid[]) ORDER BY row_count`;
-    expect(await queryAs(tenantA, ledger, [ids])).toEqual([{ row_count: 20 }, { row_count: 50 }, { row_count: 50 }]);
-    expect(await queryAs(tenantB, ledger, [ids])).toEqual([]);
+    expect(await queryAsTenant(tenantA, ledger, [ids])).toEqual([{ row_count: 20 }, { row_count: 50 }, { row_count: 50 }]);
+    expect(await queryAsTenant(tenantB, ledger, [ids])).toEqual([]);
     await writer.drain(Date.now() + 5_000);
     await spool.close();
   });
@@ -107,7 +92,7 @@ describe('flow writer (PostgreSQL, COPY into day partitions)', () => {
     await waitFor(() => committed.length === 1, 10_000, 'batch committed');
     expect(await writer.pruneLedger([tenant], Date.now() - 60_000)).toBe(0);
     expect(await writer.pruneLedger([tenant], Date.now() + 60_000)).toBe(1);
-    expect(await queryAs(tenant, 'SELECT 1 FROM flow_batches')).toEqual([]);
+    expect(await queryAsTenant(tenant, 'SELECT 1 FROM flow_batches')).toEqual([]);
     expect(await countAs(tenant)).toBe(1);
     await writer.drain(Date.now() + 5_000);
     await spool.close();
@@ -215,7 +200,7 @@ describe('flow writer (PostgreSQL, COPY into day partitions)', () => {
     expect(await countAs(tenant)).toBe(2_000);
     const distinct = await countAs(tenant, 'src_port IN (SELECT generate_series(0, 1999))');
     expect(distinct).toBe(2_000);
-    expect(await queryAs(tenant, `SELECT src_port, count(*) FROM flows GROUP BY src_port HAVING count(*) > 1`)).toEqual([]);
+    expect(await queryAsTenant(tenant, `SELECT src_port, count(*) FROM flows GROUP BY src_port HAVING count(*) > 1`)).toEqual([]);
     await writer.drain(Date.now() + 5_000);
     await spool.close();
     await proxy.close();
