@@ -54,6 +54,13 @@ export class GatewayEnv extends AccessTokenServiceEnv {
   @Max(3600)
   HOT_CACHE_TTL_S = 300;
 
+  @EnvVar({ type: 'integer (MiB)', description: 'Hot-read bodies each gateway instance keeps in memory so that Redis only confirms their ETag instead of sending them again (0: none).' })
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(4096)
+  HOT_CACHE_LOCAL_MB = 32;
+
   @EnvVar({ type: 'integer', description: 'Live-stream (WebSocket) connections allowed per tenant and gateway instance; more get 429.' })
   @ToInt()
   @IsInt()

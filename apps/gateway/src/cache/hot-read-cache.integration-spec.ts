@@ -24,7 +24,7 @@ describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {
     const first = await one.lookup(tenant, '/api/v1/clusters?[]');
     expect(first?.hit).toBeUndefined();
     const body = JSON.stringify({ items: [{ id: 'c-1', label: 'Printers, "office"\nline' }], nextCursor: null });
-    await one.store(first!.key, answer(body));
+    await one.store(first!, answer(body));
     const second = await two.lookup(tenant, '/api/v1/clusters?[]');
     expect(second?.hit).toEqual({ etag: etagOfText(body), body });
   });
@@ -32,7 +32,7 @@ describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {
   it('keeps tenants and resources apart', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
     const found = await one.lookup(a, 'r1');
-    await one.store(found!.key, answer('"a"'));
+    await one.store(found!, answer('"a"'));
     expect((await two.lookup(b, 'r1'))?.hit).toBeUndefined();
     expect((await two.lookup(a, 'r2'))?.hit).toBeUndefined();
     expect((await two.lookup(a, 'r1'))?.hit?.body).toBe('"a"');
@@ -42,7 +42,7 @@ describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {
     const [a, b] = [randomUUID(), randomUUID()];
     for (const [tenant, resource] of [[a, 'r1'], [a, 'r2'], [b, 'r1']] as const) {
       const found = await one.lookup(tenant, resource);
-      await one.store(found!.key, answer(`"${tenant}${resource}"`));
+      await one.store(found!, answer(`"${tenant}${resource}"`));
     }
     await two.invalidate(a);
     expect((await one.lookup(a, 'r1'))?.hit).toBeUndefined();
@@ -55,7 +55,7 @@ describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {
     const before = await one.lookup(tenant, 'matrix');
     // The clustering service changes the clusters (and another instance invalidates) while this answer is computed.
     await two.invalidate(tenant);
-    await one.store(before!.key, answer('"stale"'));
+    await one.store(before!, answer('"stale"'));
     expect((await one.lookup(tenant, 'matrix'))?.hit).toBeUndefined();
     expect((await two.lookup(tenant, 'matrix'))?.hit).toBeUndefined();
   });
@@ -64,10 +64,44 @@ describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {
     const short = new HotReadCache(clients[0].client, 1, namespace);
     const tenant = randomUUID();
     const found = await short.lookup(tenant, 'r');
-    await short.store(found!.key, answer('"x"'));
+    await short.store(found!, answer('"x"'));
     expect((await short.lookup(tenant, 'r'))?.hit?.body).toBe('"x"');
     await new Promise((r) => setTimeout(r, 1_200));
     expect((await short.lookup(tenant, 'r'))?.hit).toBeUndefined();
+  });
+
+  it("serves the instance's own copy of a body only while Redis holds an entry with its ETag", async () => {
+    const tenant = randomUUID();
+    const held = answer('{"items":["held here"]}');
+    const found = await one.lookup(tenant, 'copies');
+    await one.store(found!, held);
+    // The entry in Redis keeps the held tag but not the body: whoever serves the held body did not read it from Redis.
+    await clients[0].client.set(found!.key, `${held.etag}\nfrom-redis`);
+    expect((await one.lookup(tenant, 'copies'))?.hit).toEqual(held);
+    expect((await two.lookup(tenant, 'copies'))?.hit).toEqual({ etag: held.etag, body: 'from-redis' });
+    const admitted = await one.admitAndLookup(tenant, 'copies', undefined);
+    const bytes = admitted && !admitted.refused ? admitted.lookup.hit : undefined;
+    expect({ etag: bytes?.etag, body: bytes?.body.toString() }).toEqual(held);
+    // Another answer in Redis (another tag): that one is served, and becomes the held copy.
+    const newer = answer('{"items":["newer"]}');
+    await clients[0].client.set(found!.key, `${newer.etag}\n${newer.body}`);
+    expect((await one.lookup(tenant, 'copies'))?.hit).toEqual(newer);
+    await clients[0].client.set(found!.key, `${newer.etag}\nfrom-redis`);
+    expect((await one.lookup(tenant, 'copies'))?.hit).toEqual(newer);
+    // Invalidated (or expired): a miss, whatever is held here.
+    await two.invalidate(tenant);
+    expect((await one.lookup(tenant, 'copies'))?.hit).toBeUndefined();
+    const afterwards = await one.admitAndLookup(tenant, 'copies', undefined);
+    expect(afterwards && !afterwards.refused && afterwards.lookup.hit).toBeUndefined();
+  });
+
+  it('keeps no copies with a local budget of 0: every hit is read from Redis', async () => {
+    const none = new HotReadCache(clients[0].client, 60, namespace, 0);
+    const tenant = randomUUID();
+    const found = await none.lookup(tenant, 'r');
+    await none.store(found!, answer('"x"'));
+    await clients[0].client.set(found!.key, `${answer('"x"').etag}\nfrom-redis`);
+    expect((await none.lookup(tenant, 'r'))?.hit?.body).toBe('from-redis');
   });
 
   it('is off with a TTL of 0 (no Redis traffic, every read computed)', async () => {
@@ -89,8 +123,8 @@ describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {
       const tenant = randomUUID();
       const limits = limitsFor(randomUUID(), 100, 100);
       const first = await one.admitAndLookup(tenant, 'r', limits);
-      expect(first).toEqual({ lookup: { key: (await two.lookup(tenant, 'r'))!.key } });
-      await one.store((await one.lookup(tenant, 'r'))!.key, answer('"x"'));
+      expect(first).toEqual({ lookup: { key: (await two.lookup(tenant, 'r'))!.key, resource: expect.any(String) } });
+      await one.store((await one.lookup(tenant, 'r'))!, answer('"x"'));
       const second = await two.admitAndLookup(tenant, 'r', limits);
       expect(second?.refused).toBeUndefined();
       const hit = second && !second.refused ? second.lookup.hit : undefined;

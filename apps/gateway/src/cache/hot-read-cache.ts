@@ -8,23 +8,29 @@ import { SLIDING_WINDOW_LUA_FUNCTION } from '../rate-limit/rate-limiter';
  * and never served: invalidation is one INCR, with no key scan and no race. Both scripts below end with it.
  */
 const LOOKUP_LUA_FUNCTION = `
-local function hotLookup(generationKey, prefix, suffix)
+local function hotLookup(generationKey, prefix, suffix, knownTag)
   local generation = redis.call('GET', generationKey) or '0'
-  return { generation, redis.call('GET', prefix .. generation .. suffix) }
+  local entry = redis.call('GET', prefix .. generation .. suffix)
+  if entry and knownTag ~= '' and string.sub(entry, 1, #knownTag + 1) == knownTag .. '\\n' then return { generation, 1 } end
+  return { generation, entry }
 end
 `;
 
-/** The lookup alone, in one round trip: `{ generation, entry }`. */
+/**
+ * The lookup alone, in one round trip: `{ generation, entry }`, or `{ generation, 1 }` when the entry's ETag is the
+ * one the caller already holds (the body is then not sent again).
+ */
 const LOOKUP_LUA = `${LOOKUP_LUA_FUNCTION}
-return hotLookup(KEYS[1], ARGV[1], ARGV[2])
+return hotLookup(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 `;
 
-type LookupCommand = (generationKey: string, prefix: string, suffix: string) => Promise<[string, string | null]>;
+type LookupCommand = (generationKey: string, prefix: string, suffix: string, knownTag: string) => Promise<[string, string | number | null]>;
 
 /**
  * The admission of a hot read in one round trip: the caller's per-address and per-principal rate limits (the same
  * buckets, the same sliding window as every other route), then, when both admit it, the lookup. Answers
- * `{ refusedBucket, waitMs }` or `{ '', 0, generation, entry }` (a missing entry ends the array early).
+ * `{ refusedBucket, waitMs }` or `{ '', 0, generation, entry }` (a missing entry ends the array early; entry is 1 when it
+ * carries the ETag the caller already holds).
  */
 const ADMIT_AND_LOOKUP_LUA = `${SLIDING_WINDOW_LUA_FUNCTION}${LOOKUP_LUA_FUNCTION}
 local window = tonumber(ARGV[1])
@@ -34,7 +40,7 @@ if ARGV[2] ~= '' then
   local byPrincipal = slidingWindowHit(KEYS[2], window, tonumber(ARGV[3]))
   if byPrincipal[1] == 0 then return { 'principal', byPrincipal[3] } end
 end
-local found = hotLookup(KEYS[3], ARGV[4], ARGV[5])
+local found = hotLookup(KEYS[3], ARGV[4], ARGV[5], ARGV[6])
 return { '', 0, found[1], found[2] }
 `;
 
@@ -48,7 +54,8 @@ type AdmitCommand = (
   principalLimit: number | '',
   prefix: string,
   suffix: string,
-) => Promise<[Buffer, number, Buffer?, (Buffer | null)?]>;
+  knownTag: string,
+) => Promise<[Buffer, number, Buffer?, (Buffer | number | null)?]>;
 
 /** Rate limits to count with a hot-read lookup; absent when limits are off. */
 export interface AdmissionLimits {
@@ -72,21 +79,99 @@ export interface HotReadLookup {
   hit?: CachedAnswer;
   /** Store a computed answer with this (generation-bound) key. */
   key: string;
+  /** The tenant and resource, whatever the generation: where this instance keeps its copy of the body. */
+  resource: string;
 }
 
 /** Weak ETag of a JSON text: equal answers, equal tags, on every gateway instance. */
 export const etagOfText = (text: string): string => `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
 
 const MEMO_MAX_ENTRIES = 10_000;
+const DEFAULT_LOCAL_MAX_BYTES = 32 * 1024 * 1024;
 const MEMO_RESOURCE_MAX_CHARS = 512;
 
 /** A stored entry is `<etag>\n<body>`; read as text (full path) or as bytes (fast lane, sent as read). */
-function lookupOf(key: string, stored: string | Buffer | null | undefined): HotReadLookup {
-  const newline = stored ? stored.indexOf('\n') : -1;
-  if (!stored || newline < 0) return { key };
-  if (typeof stored === 'string') return { key, hit: { etag: stored.slice(0, newline), body: stored.slice(newline + 1) } };
-  return { key, hit: { etag: stored.toString('latin1', 0, newline), body: stored.subarray(newline + 1) } };
+function parseEntry(stored: string | Buffer): CachedAnswer | undefined {
+  const newline = stored.indexOf('\n');
+  if (newline < 0) return undefined;
+  if (typeof stored === 'string') return { etag: stored.slice(0, newline), body: stored.slice(newline + 1) };
+  return { etag: stored.toString('latin1', 0, newline), body: stored.subarray(newline + 1) };
 }
+
+interface RecentAnswer {
+  etag: string;
+  text?: string;
+  bytes?: Buffer;
+}
+
+/**
+ * The bodies this instance read or stored lately, by tenant and resource. Redis stays the only judge of what may be
+ * served: a lookup sends the ETag of the copy held here and Redis answers "same" (instead of the body) only when its
+ * current entry, under the tenant's current generation, carries that ETag. A hit then costs a few bytes of Redis
+ * traffic instead of the whole body. Bounded in bytes; the least recently used go first.
+ */
+export class RecentAnswers {
+  private readonly entries = new Map<string, RecentAnswer>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** The ETag of the copy held for the resource, or '' (then Redis sends the body). */
+  tagOf(resource: string): string {
+    return this.entries.get(resource)?.etag ?? '';
+  }
+
+  /** The body held for the resource if it is still the one with this ETag, as text or as bytes. */
+  body(resource: string, etag: string, form: 'text' | 'bytes'): string | Buffer | undefined {
+    const found = this.entries.get(resource);
+    if (found === undefined || found.etag !== etag) return undefined;
+    this.entries.delete(resource);
+    this.entries.set(resource, found);
+    if (form === 'text') {
+      if (found.text === undefined) this.grow(found, 'text', found.bytes!.toString('utf8'));
+      return found.text;
+    }
+    if (found.bytes === undefined) this.grow(found, 'bytes', Buffer.from(found.text!, 'utf8'));
+    return found.bytes;
+  }
+
+  remember(resource: string, answer: CachedAnswer): void {
+    if (this.maxBytes <= 0) return;
+    this.forget(resource);
+    const entry: RecentAnswer = { etag: answer.etag };
+    this.entries.set(resource, entry);
+    if (typeof answer.body === 'string') this.grow(entry, 'text', answer.body);
+    else this.grow(entry, 'bytes', answer.body);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
+  private forget(resource: string): void {
+    const found = this.entries.get(resource);
+    if (found === undefined) return;
+    this.entries.delete(resource);
+    this.bytes -= sizeOf(found);
+  }
+
+  private grow(entry: RecentAnswer, form: 'text' | 'bytes', value: string | Buffer): void {
+    if (form === 'text') entry.text = value as string;
+    else entry.bytes = value as Buffer;
+    this.bytes += form === 'text' ? (value as string).length * 2 : (value as Buffer).length;
+    for (const [oldest, held] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= sizeOf(held);
+    }
+  }
+}
+
+const sizeOf = (entry: RecentAnswer): number => (entry.text?.length ?? 0) * 2 + (entry.bytes?.length ?? 0);
 
 /** A Lua script as a command of the client (EVALSHA, EVAL once per connection), defined once per client. */
 function scriptCommand<T>(redis: Redis, name: string, numberOfKeys: number, lua: string): T {
@@ -106,11 +191,16 @@ export class HotReadCache {
   /** Digests of recent resources (a few hundred distinct reads per tenant are typical; hashing each time costs more). */
   private readonly digests = new Map<string, string>();
 
+  private readonly recent: RecentAnswers;
+
+  /** `localMaxBytes`: how many bytes of bodies this instance keeps to spare Redis sending them again (0: none). */
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
     private readonly namespace = 'hot:v1',
+    localMaxBytes = DEFAULT_LOCAL_MAX_BYTES,
   ) {
+    this.recent = new RecentAnswers(localMaxBytes);
     this.lookupCommand = scriptCommand<LookupCommand>(redis, 'clarionHotLookup', 1, LOOKUP_LUA).bind(redis);
     scriptCommand(redis, 'clarionHotAdmit', 3, ADMIT_AND_LOOKUP_LUA);
     // ioredis defines a `...Buffer` variant with every script: bulk replies as bytes.
@@ -129,8 +219,10 @@ export class HotReadCache {
   async lookup(tenantId: string, resource: string): Promise<HotReadLookup | null> {
     if (!this.enabled) return null;
     const { prefix, suffix } = this.entryKeyParts(tenantId, resource);
-    const [generation, stored] = await this.lookupCommand(this.generationKey(tenantId), prefix, suffix);
-    return lookupOf(`${prefix}${generation}${suffix}`, stored);
+    const local = `${prefix}${suffix}`;
+    const knownTag = this.recent.tagOf(local);
+    const [generation, stored] = await this.lookupCommand(this.generationKey(tenantId), prefix, suffix, knownTag);
+    return this.lookupOf(`${prefix}${generation}${suffix}`, local, knownTag, stored, 'text');
   }
 
   /**
@@ -140,6 +232,8 @@ export class HotReadCache {
   async admitAndLookup(tenantId: string, resource: string, limits: AdmissionLimits | undefined): Promise<HotReadAdmission | null> {
     if (!this.enabled) return null;
     const { prefix, suffix } = this.entryKeyParts(tenantId, resource);
+    const local = `${prefix}${suffix}`;
+    const knownTag = this.recent.tagOf(local);
     const [refusedBucket, waitMs, generation, stored] = await this.admitCommand(
       limits?.addressBucketKey ?? '',
       limits?.principalBucketKey ?? '',
@@ -149,10 +243,23 @@ export class HotReadCache {
       limits?.principalLimit ?? '',
       prefix,
       suffix,
+      knownTag,
     );
     const refused = refusedBucket.toString();
     if (refused === 'ip' || refused === 'principal') return { refused: { bucket: refused, waitMs: Number(waitMs) } };
-    return { lookup: lookupOf(`${prefix}${generation?.toString() ?? '0'}${suffix}`, stored) };
+    return { lookup: this.lookupOf(`${prefix}${generation?.toString() ?? '0'}${suffix}`, local, knownTag, stored, 'bytes') };
+  }
+
+  /** Redis's answer as a lookup: the body it sent (kept here too), the copy held here when it said "same", or a miss. */
+  private lookupOf(key: string, resource: string, knownTag: string, stored: string | Buffer | number | null | undefined, form: 'text' | 'bytes'): HotReadLookup {
+    if (stored === 1) {
+      const body = this.recent.body(resource, knownTag, form);
+      return body === undefined ? { key, resource } : { key, resource, hit: { etag: knownTag, body } };
+    }
+    const hit = stored === null || stored === undefined || typeof stored === 'number' ? undefined : parseEntry(stored);
+    if (hit === undefined) return { key, resource };
+    this.recent.remember(resource, hit);
+    return { key, resource, hit };
   }
 
   private entryKeyParts(tenantId: string, resource: string): { prefix: string; suffix: string } {
@@ -167,9 +274,11 @@ export class HotReadCache {
     return { prefix: `${this.namespace}:e:${tenantId}:`, suffix: `:${digest}` };
   }
 
-  async store(key: string, answer: CachedAnswer & { body: string }): Promise<void> {
+  /** Stores a computed answer under the lookup's generation (a later invalidation leaves it unreachable). */
+  async store(lookup: Pick<HotReadLookup, 'key' | 'resource'>, answer: CachedAnswer & { body: string }): Promise<void> {
     if (!this.enabled) return;
-    await this.redis.set(key, `${answer.etag}\n${answer.body}`, 'EX', this.ttlSeconds);
+    this.recent.remember(lookup.resource, answer);
+    await this.redis.set(lookup.key, `${answer.etag}\n${answer.body}`, 'EX', this.ttlSeconds);
   }
 
   /** Every cached read of the tenant is dropped (lazily: old entries expire on their own). */

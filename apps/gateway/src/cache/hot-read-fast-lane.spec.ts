@@ -45,7 +45,7 @@ async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission |
     hot: {
       admit: async (tenantId: string, resource: string) => {
         admitted.push({ tenantId, resource });
-        return options.admission === undefined ? { lookup: { key: 'k' } } : options.admission;
+        return options.admission === undefined ? { lookup: { key: 'k', resource: 'r' } } : options.admission;
       },
     } as unknown as HotReadService,
     rateLimits: { admissionLimits: () => undefined, countRefused: (bucket: string) => refusedBuckets.push(bucket) } as unknown as RateLimitService,
@@ -62,7 +62,7 @@ async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission |
   return { app, handled, admitted, refusedBuckets, seenAdmissions };
 }
 
-const hit = (body: string): HotReadAdmission => ({ lookup: { key: 'k', hit: { etag: 'W/"abc"', body } } });
+const hit = (body: string): HotReadAdmission => ({ lookup: { key: 'k', resource: 'r', hit: { etag: 'W/"abc"', body } } });
 
 describe('hot-read fast lane', () => {
   it('answers a hit for a remembered caller with the route permission, as stored, without the handler', async () => {
@@ -106,10 +106,10 @@ describe('hot-read fast lane', () => {
   });
 
   it('hands a miss to the full path with the counted admission and its lookup', async () => {
-    const s = await setup({ actor: reader, admission: { lookup: { key: 'gen-key' } } });
+    const s = await setup({ actor: reader, admission: { lookup: { key: 'gen-key', resource: 'r' } } });
     const res = await s.app.inject({ method: 'GET', url: '/api/v1/clusters' });
     expect(res.json()).toEqual({ from: 'handler' });
-    expect(s.seenAdmissions).toEqual([{ lookup: { key: 'gen-key' } }]);
+    expect(s.seenAdmissions).toEqual([{ lookup: { key: 'gen-key', resource: 'r' } }]);
   });
 
   it('refuses with 429 and Retry-After when a rate limit is full, and counts it', async () => {

@@ -60,7 +60,7 @@ export class HotReadInterceptor implements NestInterceptor {
           map((value: unknown) => JSON.stringify(value) ?? 'null'),
           map((body) => ({ etag: etagOfText(body), body })),
           tap((answer) => {
-            if (found) this.hot.store(found.key, answer);
+            if (found) this.hot.store(found, answer);
           }),
           map((answer) => prepareHotRead(reply, ifNoneMatch, answer, 'miss')),
         );

@@ -18,7 +18,7 @@ export class HotReadService implements OnApplicationBootstrap {
     redis: RedisClient,
     private readonly events: GatewayEvents,
   ) {
-    this.cache = new HotReadCache(redis.client, runtime.env.HOT_CACHE_TTL_S);
+    this.cache = new HotReadCache(redis.client, runtime.env.HOT_CACHE_TTL_S, undefined, runtime.env.HOT_CACHE_LOCAL_MB * 1024 * 1024);
     this.outcomes = new Counter({
       name: 'clarion_gateway_hot_cache_total',
       help: 'Hot-read cache lookups by outcome (hit, miss, error) and lane (fast: answered ahead of the pipeline; full), and invalidations.',
@@ -56,8 +56,8 @@ export class HotReadService implements OnApplicationBootstrap {
     }
   }
 
-  store(key: string, answer: CachedAnswer & { body: string }): void {
-    this.cache.store(key, answer).catch((err: unknown) => this.runtime.logger.debug({ err: (err as Error).message }, 'hot-read cache store failed'));
+  store(lookup: HotReadLookup, answer: CachedAnswer & { body: string }): void {
+    this.cache.store(lookup, answer).catch((err: unknown) => this.runtime.logger.debug({ err: (err as Error).message }, 'hot-read cache store failed'));
   }
 
   async invalidate(tenantId: string): Promise<void> {
