@@ -128,10 +128,10 @@ export class RecentAnswers {
     this.entries.delete(resource);
     this.entries.set(resource, found);
     if (form === 'text') {
-      if (found.text === undefined) this.grow(found, 'text', found.bytes!.toString('utf8'));
+      if (found.text === undefined && found.bytes !== undefined) this.grow(found, 'text', found.bytes.toString('utf8'));
       return found.text;
     }
-    if (found.bytes === undefined) this.grow(found, 'bytes', Buffer.from(found.text!, 'utf8'));
+    if (found.bytes === undefined && found.text !== undefined) this.grow(found, 'bytes', Buffer.from(found.text, 'utf8'));
     return found.bytes;
   }
 
