@@ -18,7 +18,6 @@ export * from './repositories/exporter.repository';
 export * from './repositories/flow-query.repository';
 export * from './repositories/template.repository';
 export * from './lib/query-result';
-export * from './lib/prepared-query';
 export * from './lib/api-key-cache';
 export * from './repositories/endpoint-profile.repository';
 export * from './repositories/endpoint-edge.repository';

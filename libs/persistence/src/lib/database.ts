@@ -5,6 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ENTITIES } from '../entities';
 import { MIGRATIONS } from '../migrations';
 import { TENANT_SETTING } from './roles';
+import { tenantScopedRead, type PgClient } from './tenant-read';
 
 export interface DatabaseOptions {
   url: string;
@@ -99,6 +100,21 @@ export class Database {
       await manager.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, tenantId]);
       return work(manager);
     });
+  }
+
+  /**
+   * One read statement for `tenantId`, in one round trip to PostgreSQL instead of the four of `withTenant` (BEGIN,
+   * set_config, the statement, COMMIT): the setting and the statement travel together and run in one implicit
+   * transaction, so row-level security applies as in `withTenant`. For the busiest reads (pages of the API).
+   */
+  async readAsTenant<T>(tenantId: string, text: string, values: unknown[]): Promise<T[]> {
+    if (!UUID.test(tenantId)) throw new DomainException(ErrorCode.TenantContextMissing, 'a valid tenant id is required');
+    const runner = this.requireReady().createQueryRunner();
+    try {
+      return await tenantScopedRead<T>((await runner.connect()) as PgClient, tenantId, text, values);
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Work that is not tenant-scoped (platform tables such as tenants). Tenant tables show no rows here. */

@@ -1,6 +1,5 @@
 import type { EndpointProfileSummaryDto } from '@clarion/contracts';
 import type { EntityManager } from 'typeorm';
-import { preparedQuery } from '../lib/prepared-query';
 
 /** Sort orders of the endpoint list; each is made total by the endpoint key as the tie-breaker. */
 export type EndpointSortColumn = 'id' | 'lastSeen' | 'flows' | 'confidence';
@@ -93,80 +92,81 @@ export interface ClusterRow {
   memberFlows: string;
 }
 
-/**
- * The read side of endpoints and clusters for the tenant bound to the transaction. The endpoint page is chosen on
- * profiles + memberships (+ the cluster's SGT, needed to filter on the effective SGT) alone; labels, names and
- * identities are joined to the chosen rows only, so their cost is per page, not per endpoint.
- */
-export class EndpointQueryRepository {
-  constructor(private readonly manager: EntityManager) {}
 
-  async listPage(request: EndpointPageRequest): Promise<EndpointRow[]> {
-    const sort = ENDPOINT_SORTS[request.sort];
-    const params: unknown[] = [];
-    const param = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    const where: string[] = [];
-    const f = request.filter;
-    if (f.keys !== undefined) where.push(`p.endpoint_key = ANY(${param(f.keys)}::text[])`);
-    if (f.clusterId !== undefined) where.push(`m.cluster_id = ${param(f.clusterId)}`);
-    if (f.sgt !== undefined) where.push(`COALESCE(m.override_sgt, cs.value) = ${param(f.sgt)}`);
-    if (f.band !== undefined) where.push(`COALESCE(m.band, 'very_low') = ${param(f.band)}`);
-    if (f.unassigned !== undefined) where.push(f.unassigned ? 'm.cluster_id IS NULL' : 'm.cluster_id IS NOT NULL');
-    if (f.overridden !== undefined) where.push(f.overridden ? 'm.override_sgt IS NOT NULL' : 'm.override_sgt IS NULL');
-    if (f.searchPattern !== undefined) {
-      const pattern = param(f.searchPattern);
-      where.push(`(lower(p.endpoint_key) LIKE ${pattern} ESCAPE '\\' OR host(p.address) LIKE ${pattern} ESCAPE '\\' OR p.mac::text LIKE ${pattern} ESCAPE '\\')`);
-    }
-    const direction = request.descending ? 'DESC' : 'ASC';
-    if (request.after !== undefined) {
-      const comparison = request.descending ? '<' : '>';
-      where.push(
-        request.sort === 'id'
-          ? `p.endpoint_key ${comparison} ${param(request.after.key)}`
-          : `(${sort.expression}, p.endpoint_key) ${comparison} (${param(request.after.value)}::${sort.type}, ${param(request.after.key)}::text)`,
-      );
-    }
-    const limit = param(request.limit);
-    return preparedQuery<EndpointRow>(
-      this.manager,
-      `WITH page AS (
-         SELECT p.endpoint_key, p.address, p.mac, p.summary, CASE WHEN p.summary IS NULL THEN p.profile END AS profile,
-                p.flows, p.first_seen_at, p.last_seen_at,
-                m.cluster_id, m.confidence, m.band, m.assigned_by, m.override_sgt, m.override_by, m.override_reason, m.override_at,
-                COALESCE(m.override_sgt, cs.value) AS sgt,
-                ${sort.expression} AS sort_value
-         FROM endpoint_profiles p
-         LEFT JOIN endpoint_memberships m ON m.tenant_id = p.tenant_id AND m.endpoint_key = p.endpoint_key
-         LEFT JOIN sgts cs ON cs.tenant_id = m.tenant_id AND cs.cluster_id = m.cluster_id
-         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY sort_value ${direction}, p.endpoint_key ${direction}
-         LIMIT ${limit}
-       )
-       SELECT page.endpoint_key AS id, host(page.address) AS address, page.mac::text AS mac, page.summary, page.profile, page.flows,
-              page.first_seen_at AS "firstSeenAt", page.last_seen_at AS "lastSeenAt",
-              page.cluster_id AS "clusterId", c.label AS "clusterLabel", page.confidence, page.band, page.assigned_by AS "assignedBy",
-              page.override_sgt AS "overrideSgt", page.override_by AS "overrideBy", page.override_reason AS "overrideReason",
-              page.override_at AS "overrideAt", page.sgt, s.name AS "sgtName",
-              ident.device_type AS "deviceType", ident.user_name AS "userName", ident.groups, ident.imported_at AS "importedAt",
-              page.sort_value::text AS "sortValue"
-       FROM page
-       LEFT JOIN clusters c ON c.id = page.cluster_id
-       LEFT JOIN sgts s ON s.value = page.sgt
-       LEFT JOIN LATERAL (
-         -- An identity imported for the endpoint's own key wins over one imported for its last IP address.
-         SELECT i.device_type, i.user_name, i.groups, i.imported_at
-         FROM endpoint_identities i
-         WHERE i.endpoint_key = page.endpoint_key OR (page.address IS NOT NULL AND i.endpoint_key = 'ip:' || host(page.address))
-         ORDER BY i.endpoint_key = page.endpoint_key DESC
-         LIMIT 1
-       ) ident ON true
-       ORDER BY page.sort_value ${direction}, page.endpoint_key ${direction}`,
-      params,
+/**
+ * The endpoint page as one statement and its values: the page is chosen on profiles + memberships (+ the cluster's
+ * SGT, to filter on the effective SGT) alone; labels, names and identities are joined to the chosen rows only. Run
+ * for the tenant with `Database.readAsTenant` (one round trip, a prepared statement per filter combination).
+ */
+export function endpointPageStatement(request: EndpointPageRequest): { text: string; values: unknown[] } {
+  const sort = ENDPOINT_SORTS[request.sort];
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const where: string[] = [];
+  const f = request.filter;
+  if (f.keys !== undefined) where.push(`p.endpoint_key = ANY(${param(f.keys)}::text[])`);
+  if (f.clusterId !== undefined) where.push(`m.cluster_id = ${param(f.clusterId)}`);
+  if (f.sgt !== undefined) where.push(`COALESCE(m.override_sgt, cs.value) = ${param(f.sgt)}`);
+  if (f.band !== undefined) where.push(`COALESCE(m.band, 'very_low') = ${param(f.band)}`);
+  if (f.unassigned !== undefined) where.push(f.unassigned ? 'm.cluster_id IS NULL' : 'm.cluster_id IS NOT NULL');
+  if (f.overridden !== undefined) where.push(f.overridden ? 'm.override_sgt IS NOT NULL' : 'm.override_sgt IS NULL');
+  if (f.searchPattern !== undefined) {
+    const pattern = param(f.searchPattern);
+    where.push(`(lower(p.endpoint_key) LIKE ${pattern} ESCAPE '\\' OR host(p.address) LIKE ${pattern} ESCAPE '\\' OR p.mac::text LIKE ${pattern} ESCAPE '\\')`);
+  }
+  const direction = request.descending ? 'DESC' : 'ASC';
+  if (request.after !== undefined) {
+    const comparison = request.descending ? '<' : '>';
+    where.push(
+      request.sort === 'id'
+        ? `p.endpoint_key ${comparison} ${param(request.after.key)}`
+        : `(${sort.expression}, p.endpoint_key) ${comparison} (${param(request.after.value)}::${sort.type}, ${param(request.after.key)}::text)`,
     );
   }
+  const limit = param(request.limit);
+  return {
+    text: `WITH page AS (
+       SELECT p.endpoint_key, p.address, p.mac, p.summary, CASE WHEN p.summary IS NULL THEN p.profile END AS profile,
+              p.flows, p.first_seen_at, p.last_seen_at,
+              m.cluster_id, m.confidence, m.band, m.assigned_by, m.override_sgt, m.override_by, m.override_reason, m.override_at,
+              COALESCE(m.override_sgt, cs.value) AS sgt,
+              ${sort.expression} AS sort_value
+       FROM endpoint_profiles p
+       LEFT JOIN endpoint_memberships m ON m.tenant_id = p.tenant_id AND m.endpoint_key = p.endpoint_key
+       LEFT JOIN sgts cs ON cs.tenant_id = m.tenant_id AND cs.cluster_id = m.cluster_id
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY sort_value ${direction}, p.endpoint_key ${direction}
+       LIMIT ${limit}
+     )
+     SELECT page.endpoint_key AS id, host(page.address) AS address, page.mac::text AS mac, page.summary, page.profile, page.flows,
+            page.first_seen_at AS "firstSeenAt", page.last_seen_at AS "lastSeenAt",
+            page.cluster_id AS "clusterId", c.label AS "clusterLabel", page.confidence, page.band, page.assigned_by AS "assignedBy",
+            page.override_sgt AS "overrideSgt", page.override_by AS "overrideBy", page.override_reason AS "overrideReason",
+            page.override_at AS "overrideAt", page.sgt, s.name AS "sgtName",
+            ident.device_type AS "deviceType", ident.user_name AS "userName", ident.groups, ident.imported_at AS "importedAt",
+            page.sort_value::text AS "sortValue"
+     FROM page
+     LEFT JOIN clusters c ON c.id = page.cluster_id
+     LEFT JOIN sgts s ON s.value = page.sgt
+     LEFT JOIN LATERAL (
+       -- An identity imported for the endpoint's own key wins over one imported for its last IP address.
+       SELECT i.device_type, i.user_name, i.groups, i.imported_at
+       FROM endpoint_identities i
+       WHERE i.endpoint_key = page.endpoint_key OR (page.address IS NOT NULL AND i.endpoint_key = 'ip:' || host(page.address))
+       ORDER BY i.endpoint_key = page.endpoint_key DESC
+       LIMIT 1
+     ) ident ON true
+     ORDER BY page.sort_value ${direction}, page.endpoint_key ${direction}`,
+    values: params,
+  };
+}
+
+/** The read side of endpoints and clusters for the tenant bound to the transaction. */
+export class EndpointQueryRepository {
+  constructor(private readonly manager: EntityManager) {}
 
   /** Those of `keys` the tenant has a profile for. */
   async existingKeys(keys: readonly string[]): Promise<string[]> {

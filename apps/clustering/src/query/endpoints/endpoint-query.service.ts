@@ -11,7 +11,7 @@ import {
   type Page,
 } from '@clarion/contracts';
 import { decodeProfile } from '@clarion/clustering-core';
-import { Database, EndpointQueryRepository, type EndpointListFilter, type EndpointRow } from '@clarion/persistence';
+import { Database, endpointPageStatement, type EndpointListFilter, type EndpointRow } from '@clarion/persistence';
 import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import { BIGINT_TEXT, DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../shared/page-cursor';
@@ -48,7 +48,7 @@ export function prefixPattern(search: string): string {
   return `${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** The endpoint list and detail: one query per page; only the page's profiles are decoded. */
+/** The endpoint list and detail: one statement per page, in one round trip; only the page's profiles are decoded. */
 @Injectable()
 export class EndpointQueryService {
   constructor(
@@ -76,9 +76,8 @@ export class EndpointQueryService {
       searchPattern: request.search !== undefined && request.search !== '' ? prefixPattern(request.search) : undefined,
     };
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.db.withTenant(request.actor.tenantId, (m) =>
-      new EndpointQueryRepository(m).listPage({ filter, sort, descending, after, limit: limit + 1 }),
-    );
+    const statement = endpointPageStatement({ filter, sort, descending, after, limit: limit + 1 });
+    const rows = await this.db.readAsTenant<EndpointRow>(request.actor.tenantId, statement.text, statement.values);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -89,9 +88,8 @@ export class EndpointQueryService {
 
   async get(request: GetEndpointRequestDto): Promise<EndpointDto> {
     requirePermission(request.actor, 'endpoints:read');
-    const rows = await this.db.withTenant(request.actor.tenantId, (m) =>
-      new EndpointQueryRepository(m).listPage({ filter: { keys: [request.id] }, sort: 'id', descending: false, limit: 1 }),
-    );
+    const statement = endpointPageStatement({ filter: { keys: [request.id] }, sort: 'id', descending: false, limit: 1 });
+    const rows = await this.db.readAsTenant<EndpointRow>(request.actor.tenantId, statement.text, statement.values);
     if (rows.length === 0) throw new DomainException(ErrorCode.NotFound, 'no such endpoint');
     return this.toDto(rows[0]);
   }
