@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { JsonTextInterceptor } from './http/json-text.interceptor';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { AuditController } from './audit/audit.controller';
 import { HttpAuditInterceptor } from './audit/http-audit.interceptor';
@@ -77,6 +78,7 @@ export const GATEWAY_CONTROLLERS = [
     // The first is outermost: a call that times out is still audited (as a failure).
     { provide: APP_INTERCEPTOR, useClass: HttpAuditInterceptor },
     { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: JsonTextInterceptor },
   ],
 })
 export class GatewayModule {}

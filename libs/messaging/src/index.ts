@@ -1,4 +1,5 @@
 export * from './lib/jetstream';
+export * from './lib/json-text';
 export * from './lib/nats-connection';
 export * from './lib/rpc-client';
 export * from './lib/rpc-exception.filter';

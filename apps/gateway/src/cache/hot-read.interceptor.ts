@@ -1,4 +1,5 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { JsonText } from '@clarion/messaging';
 import type { FastifyReply } from 'fastify';
 import { from, map, mergeMap, of, tap, type Observable } from 'rxjs';
 import type { AuthenticatedRequest } from '../http/access.guard';
@@ -57,7 +58,7 @@ export class HotReadInterceptor implements NestInterceptor {
       mergeMap((found) => {
         if (found?.hit) return of(prepareHotRead(reply, ifNoneMatch, found.hit, 'hit'));
         return next.handle().pipe(
-          map((value: unknown) => JSON.stringify(value) ?? 'null'),
+          map((value: unknown) => (value instanceof JsonText ? value.toString() : (JSON.stringify(value) ?? 'null'))),
           map((body) => ({ etag: etagOfText(body), body })),
           tap((answer) => {
             if (found) this.hot.store(found, answer);

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Subjects, type ActorDto, type ClusterDto, type EndpointDto, type Page } from '@clarion/contracts';
-import { RpcClient } from '@clarion/messaging';
+import { JsonText, RpcClient } from '@clarion/messaging';
 import { EndpointPage } from '../endpoints/endpoints-http.dto';
 import { RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
@@ -34,7 +34,8 @@ export class ClustersController {
   @Get(':id/members')
   @RequirePermissions('clusters:read', 'endpoints:read')
   @ApiRoute({ summary: "A cluster's members", description: 'The endpoints of the cluster, as the endpoint list shows them.', type: EndpointPage })
-  members(@CurrentActor() actor: ActorDto, @Param() params: ClusterIdParamsDto, @Query() query: ClusterMembersQueryDto): Promise<Page<EndpointDto>> {
-    return this.rpc.send(Subjects.clustering.endpointsList, { actor, clusterId: params.id, ...query });
+  members(@CurrentActor() actor: ActorDto, @Param() params: ClusterIdParamsDto, @Query() query: ClusterMembersQueryDto): Promise<JsonText<Page<EndpointDto>>> {
+    // Passed on as the clustering service wrote it (JsonTextInterceptor).
+    return this.rpc.send(Subjects.clustering.endpointsList, { actor, clusterId: params.id, ...query }, { jsonText: true });
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Subjects, type ActorDto, type EndpointDto, type MembershipEventDto, type Page } from '@clarion/contracts';
-import { RpcClient } from '@clarion/messaging';
+import { JsonText, RpcClient } from '@clarion/messaging';
 import { RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
 import { CurrentActor } from '../http/current-actor.decorator';
@@ -17,8 +17,9 @@ export class EndpointsController {
   @Get()
   @RequirePermissions('endpoints:read')
   @ApiRoute({ summary: "List the tenant's endpoints", description: 'Filters combine with AND; `sort` and `order` choose the order of the pages.', type: EndpointPage })
-  list(@CurrentActor() actor: ActorDto, @Query() query: ListEndpointsQueryDto): Promise<Page<EndpointDto>> {
-    return this.rpc.send(Subjects.clustering.endpointsList, { actor, ...query });
+  list(@CurrentActor() actor: ActorDto, @Query() query: ListEndpointsQueryDto): Promise<JsonText<Page<EndpointDto>>> {
+    // Passed on as the clustering service wrote it (JsonTextInterceptor).
+    return this.rpc.send(Subjects.clustering.endpointsList, { actor, ...query }, { jsonText: true });
   }
 
   @Get(':id')

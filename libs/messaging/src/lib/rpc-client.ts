@@ -4,11 +4,17 @@ import { DomainException, ErrorCode, Headers, isRpcErrorEnvelope } from '@clario
 import { RequestContext, type ServiceMetrics } from '@clarion/observability';
 import { headers as natsHeaders } from 'nats';
 import { firstValueFrom, timeout as rxTimeout, TimeoutError } from 'rxjs';
+import { JsonText, JsonTextDeserializer } from './json-text';
 import { injectTraceHeaders } from './trace-headers';
 
 export interface RpcCallOptions {
   /** Overrides RPC_TIMEOUT_MS for this call. */
   timeoutMs?: number;
+  /**
+   * Answer a JsonText as it came (the caller forwards it without reading it); otherwise a JsonText answer is parsed
+   * like any other.
+   */
+  jsonText?: boolean;
 }
 
 /**
@@ -25,7 +31,7 @@ export class RpcClient {
     private readonly defaultTimeoutMs: number,
     private readonly metrics?: ServiceMetrics,
   ) {
-    this.client = new ClientNats({ ...options });
+    this.client = new ClientNats({ ...options, deserializer: new JsonTextDeserializer() });
   }
 
   async connect(): Promise<void> {
@@ -52,9 +58,10 @@ export class RpcClient {
       if (request?.correlationId) hdrs.set(Headers.correlationId, request.correlationId);
       if (request?.tenantId) hdrs.set(Headers.tenantId, request.tenantId);
       const record = new NatsRecordBuilder(payload).setHeaders(hdrs).build();
-      return await context.with(ctx, () =>
+      const answer = await context.with(ctx, () =>
         firstValueFrom(this.client.send<TResponse>(subject, record).pipe(rxTimeout({ first: timeoutMs }))),
       );
+      return answer instanceof JsonText && !options.jsonText ? (answer.parse() as TResponse) : answer;
     } catch (err) {
       const mapped = this.mapError(err, subject, timeoutMs);
       outcome = mapped.code;

@@ -1,6 +1,7 @@
 import { Controller, Inject, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MessagePattern, Payload, Transport, type NatsOptions } from '@nestjs/microservices';
+import { ClientNats, MessagePattern, Payload, Transport, type NatsOptions } from '@nestjs/microservices';
+import { firstValueFrom } from 'rxjs';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -11,6 +12,7 @@ import { RequestContext, ServiceMetrics } from '@clarion/observability';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { IsString, MaxLength } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import { JsonText, JsonTextSerializer } from './json-text';
 import { natsConnectionOptions } from './nats-connection';
 import { applyRpcConventions } from './rpc-conventions';
 import { RpcClient } from './rpc-client';
@@ -23,7 +25,11 @@ const S = {
   crash: `clarion.test${run}.crash.v1`,
   slow: `clarion.test${run}.slow.v1`,
   nobody: `clarion.test${run}.nobody.v1`,
+  page: `clarion.test${run}.page.v1`,
 };
+
+/** A page whose text holds what could confuse a splice: quotes, the envelope's member names, non-ASCII. */
+const PAGE = { items: [{ id: 'e-1', label: 'a "quoted" ,"response": label', note: 'Büro «3»' }], nextCursor: null };
 
 class EchoRequestDto {
   @IsString()
@@ -56,6 +62,11 @@ class TestController {
     throw new Error('secret internal detail /etc/passwd');
   }
 
+  @MessagePattern(S.page)
+  page(): JsonText<typeof PAGE> {
+    return JsonText.of(PAGE);
+  }
+
   @MessagePattern(S.slow)
   async slow(): Promise<string> {
     await new Promise((r) => setTimeout(r, 1500));
@@ -68,7 +79,7 @@ async function startInstance(instance: string): Promise<INestMicroservice> {
   class TestModule {}
   const app = await NestFactory.createMicroservice<NatsOptions>(TestModule, {
     transport: Transport.NATS,
-    options: { ...natsConnectionOptions({ servers: TestInfra.natsUrl, name: instance }), queue: `clarion.test${run}` },
+    options: { ...natsConnectionOptions({ servers: TestInfra.natsUrl, name: instance }), queue: `clarion.test${run}`, serializer: new JsonTextSerializer() },
     logger: false,
   });
   applyRpcConventions(app, { service: 'test', metrics: new ServiceMetrics('test'), logger: testLogger() });
@@ -100,6 +111,20 @@ describe('RPC over the NestJS NATS transport (real NATS)', () => {
   it('answers a valid request', async () => {
     const answer = await client.send<{ text: string }>(S.echo, { text: 'hello' });
     expect(answer.text).toBe('hello');
+  });
+
+  it('answers a JsonText page parsed by default, and as the handler wrote it to a caller that forwards it', async () => {
+    expect(await client.send(S.page, {})).toEqual(PAGE);
+    const forwarded = await client.send<JsonText<typeof PAGE>>(S.page, {}, { jsonText: true });
+    expect(forwarded).toBeInstanceOf(JsonText);
+    expect(forwarded.toString()).toBe(JSON.stringify(PAGE));
+    // A Nest client without Clarion's deserializer reads the same reply as an ordinary answer.
+    const plain = new ClientNats({ ...natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'plain' }) });
+    try {
+      expect(await firstValueFrom(plain.send(S.page, {}))).toEqual(PAGE);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('shares requests between the instances of one queue group, each handled once', async () => {

@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Transport, type NatsOptions } from '@nestjs/microservices';
 import type { BaseServiceEnv } from '@clarion/config';
 import { queueGroupOf, type ServiceName } from '@clarion/contracts';
-import { NatsConnectionHolder, RpcClient, applyRpcConventions, natsConnectionOptions } from '@clarion/messaging';
+import { JsonTextSerializer, NatsConnectionHolder, RpcClient, applyRpcConventions, natsConnectionOptions } from '@clarion/messaging';
 import { OpsServer, Readiness, ServiceMetrics, createLogger } from '@clarion/observability';
 import { shutdownTracing } from '@clarion/observability/tracing';
 import { Database, RedisClient } from '@clarion/persistence';
@@ -109,7 +109,7 @@ export async function runService<E extends BaseServiceEnv>(def: ServiceDefinitio
   } else {
     const micro = await NestFactory.createMicroservice<NatsOptions>(
       root,
-      { transport: Transport.NATS, options: { ...natsOptions, queue: queueGroupOf(def.service) }, bufferLogs: true },
+      { transport: Transport.NATS, options: { ...natsOptions, queue: queueGroupOf(def.service), serializer: new JsonTextSerializer() }, bufferLogs: true },
     );
     micro.useLogger(micro.get(PinoNestLogger));
     applyRpcConventions(micro, { service: def.service, metrics, logger });

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { GetEndpointRequestDto, ListEndpointsRequestDto, Subjects, type EndpointDto, type Page } from '@clarion/contracts';
+import { JsonText } from '@clarion/messaging';
 import { EndpointQueryService } from './endpoint-query.service';
 
 /** Endpoints over NATS; the tenant and the permission check come from the verified actor (in the service). */
@@ -9,8 +10,9 @@ export class EndpointsController {
   constructor(private readonly endpoints: EndpointQueryService) {}
 
   @MessagePattern(Subjects.clustering.endpointsList)
-  list(@Payload() request: ListEndpointsRequestDto): Promise<Page<EndpointDto>> {
-    return this.endpoints.list(request);
+  async list(@Payload() request: ListEndpointsRequestDto): Promise<JsonText<Page<EndpointDto>>> {
+    // Serialised once here; the gateway forwards the text to its client without parsing it.
+    return JsonText.of(await this.endpoints.list(request));
   }
 
   @MessagePattern(Subjects.clustering.endpointsGet)
