@@ -472,6 +472,19 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
       const second = (await asAdmin(`/api/v1/audit?limit=2&cursor=${first.nextCursor}`)).json as { items: Array<{ seq: number }> };
       expect(second.items[0]!.seq).toBeLessThan(first.items[1]!.seq);
     });
+
+    it('sends the endpoint pages the clustering service writes (passed through unparsed) as JSON of the same shape', async () => {
+      for (const path of ['/api/v1/endpoints?limit=5', `/api/v1/clusters/${randomUUID()}/members?limit=5`]) {
+        const page = await asAdmin(path);
+        expect([path, page.status, page.headers.get('content-type')]).toEqual([path, 200, 'application/json; charset=utf-8']);
+        const { items, nextCursor, ...other } = page.json as { items: Array<{ id: string }>; nextCursor: string | null };
+        expect(other).toEqual({});
+        expect(items.length).toBeLessThanOrEqual(5);
+        expect(items.every((e) => typeof e.id === 'string')).toBe(true);
+        expect(nextCursor === null || typeof nextCursor === 'string').toBe(true);
+        expect(JSON.parse(page.text)).toEqual(page.json);
+      }
+    });
   });
 
   describe('single sign-on through the gateway', () => {
