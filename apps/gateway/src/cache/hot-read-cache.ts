@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
-import { SLIDING_WINDOW_LUA_FUNCTION } from '../rate-limit/rate-limiter';
+import { ADMISSION_LUA_FUNCTION, type AdmissionDecision, type AdmissionLimits } from '../rate-limit/rate-limiter';
 
 /**
  * Reads the tenant's cache generation and the entry stored under it. Entries are keyed by the generation read BEFORE
@@ -32,13 +32,10 @@ type LookupCommand = (generationKey: string, prefix: string, suffix: string, kno
  * `{ refusedBucket, waitMs }` or `{ '', 0, generation, entry }` (a missing entry ends the array early; entry is 1 when it
  * carries the ETag the caller already holds).
  */
-const ADMIT_AND_LOOKUP_LUA = `${SLIDING_WINDOW_LUA_FUNCTION}${LOOKUP_LUA_FUNCTION}
-local window = tonumber(ARGV[1])
+const ADMIT_AND_LOOKUP_LUA = `${ADMISSION_LUA_FUNCTION}${LOOKUP_LUA_FUNCTION}
 if ARGV[2] ~= '' then
-  local byAddress = slidingWindowHit(KEYS[1], window, tonumber(ARGV[2]))
-  if byAddress[1] == 0 then return { 'ip', byAddress[3] } end
-  local byPrincipal = slidingWindowHit(KEYS[2], window, tonumber(ARGV[3]))
-  if byPrincipal[1] == 0 then return { 'principal', byPrincipal[3] } end
+  local refused = admitBoth(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
+  if refused[1] ~= '' then return refused end
 end
 local found = hotLookup(KEYS[3], ARGV[4], ARGV[5], ARGV[6])
 return { '', 0, found[1], found[2] }
@@ -57,16 +54,9 @@ type AdmitCommand = (
   knownTag: string,
 ) => Promise<[Buffer, number, Buffer?, (Buffer | number | null)?]>;
 
-/** Rate limits to count with a hot-read lookup; absent when limits are off. */
-export interface AdmissionLimits {
-  addressBucketKey: string;
-  principalBucketKey: string;
-  windowMs: number;
-  addressLimit: number;
-  principalLimit: number;
-}
+export type { AdmissionLimits };
 
-export type HotReadAdmission = { refused: { bucket: 'ip' | 'principal'; waitMs: number } } | { refused?: undefined; lookup: HotReadLookup };
+export type HotReadAdmission = Extract<AdmissionDecision, { refused: object }> | { refused?: undefined; lookup: HotReadLookup };
 
 export interface CachedAnswer {
   etag: string;

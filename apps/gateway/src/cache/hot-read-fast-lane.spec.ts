@@ -4,6 +4,7 @@ import type { CredentialVerifierService } from '../auth/credential-verifier.serv
 import type { AuthenticatedRequest } from '../http/access.guard';
 import type { RouteEntry } from '../http/route-table';
 import type { RateLimitService } from '../rate-limit/rate-limit.service';
+import type { AdmissionDecision } from '../rate-limit/rate-limiter';
 import type { HotReadAdmission } from './hot-read-cache';
 import { registerHotReadFastLane } from './hot-read-fast-lane';
 import type { HotReadService } from './hot-read.service';
@@ -31,16 +32,26 @@ interface Setup {
   admitted: Array<{ tenantId: string; resource: string }>;
   refusedBuckets: string[];
   seenAdmissions: Array<AuthenticatedRequest['hotReadAdmission']>;
+  /** Rate-limit admissions of other routes: address and principal. */
+  limitsAdmitted: Array<[string, string]>;
+  seenCounted: Array<boolean | undefined>;
 }
 
-async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission | null }): Promise<Setup> {
+async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission | null; limits?: AdmissionDecision | null }): Promise<Setup> {
   const app = Fastify();
   const handled: string[] = [];
   const admitted: Setup['admitted'] = [];
   const refusedBuckets: string[] = [];
   const seenAdmissions: Setup['seenAdmissions'] = [];
+  const limitsAdmitted: Setup['limitsAdmitted'] = [];
+  const seenCounted: Setup['seenCounted'] = [];
   registerHotReadFastLane(app, {
-    routes: [route('/api/v1/clusters', true), route('/api/v1/policy/matrix', true, ['policy:read']), route('/api/v1/users', false)],
+    routes: [
+      route('/api/v1/clusters', true),
+      route('/api/v1/policy/matrix', true, ['policy:read']),
+      route('/api/v1/users', false, ['users:read']),
+      route('/api/v1/public', false, undefined),
+    ],
     credentials: { rememberedActor: () => options.actor } as unknown as CredentialVerifierService,
     hot: {
       admit: async (tenantId: string, resource: string) => {
@@ -48,23 +59,31 @@ async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission |
         return options.admission === undefined ? { lookup: { key: 'k', resource: 'r' } } : options.admission;
       },
     } as unknown as HotReadService,
-    rateLimits: { admissionLimits: () => undefined, countRefused: (bucket: string) => refusedBuckets.push(bucket) } as unknown as RateLimitService,
+    rateLimits: {
+      admissionLimits: () => undefined,
+      countRefused: (bucket: string) => refusedBuckets.push(bucket),
+      admit: async (address: string, principal: string) => {
+        limitsAdmitted.push([address, principal]);
+        return options.limits === undefined ? {} : options.limits;
+      },
+    } as unknown as RateLimitService,
     refuse: (_request, reply, retryAfterSeconds) => reply.status(429).header('retry-after', String(retryAfterSeconds)).send({ code: 'RATE_LIMITED' }),
   });
-  for (const path of ['/api/v1/clusters', '/api/v1/policy/matrix', '/api/v1/users']) {
+  for (const path of ['/api/v1/clusters', '/api/v1/policy/matrix', '/api/v1/users', '/api/v1/public']) {
     app.get(path, async (request) => {
       handled.push(path);
       seenAdmissions.push((request as AuthenticatedRequest).hotReadAdmission);
+      seenCounted.push((request as AuthenticatedRequest).rateLimitsCounted);
       return { from: 'handler' };
     });
   }
   await app.ready();
-  return { app, handled, admitted, refusedBuckets, seenAdmissions };
+  return { app, handled, admitted, refusedBuckets, seenAdmissions, limitsAdmitted, seenCounted };
 }
 
 const hit = (body: string): HotReadAdmission => ({ lookup: { key: 'k', resource: 'r', hit: { etag: 'W/"abc"', body } } });
 
-describe('hot-read fast lane', () => {
+describe('fast lane (verified callers: one admission; hot reads: with the lookup)', () => {
   it('answers a hit for a remembered caller with the route permission, as stored, without the handler', async () => {
     const s = await setup({ actor: reader, admission: hit('{"items":[]}') });
     const res = await s.app.inject({ method: 'GET', url: '/api/v1/clusters?limit=5' });
@@ -90,6 +109,8 @@ describe('hot-read fast lane', () => {
     expect(res.json()).toEqual({ from: 'handler' });
     expect(s.admitted).toEqual([]);
     expect(s.seenAdmissions).toEqual([undefined]);
+    expect(s.limitsAdmitted).toEqual([]);
+    expect(s.seenCounted).toEqual([undefined]);
   });
 
   it('leaves callers it has not verified (API keys, new tokens) to the full path', async () => {
@@ -99,10 +120,31 @@ describe('hot-read fast lane', () => {
     expect(s.admitted).toEqual([]);
   });
 
-  it('ignores routes that are not hot reads', async () => {
+  it('counts both rate limits of a verified caller on any other route in one call, and marks the request counted', async () => {
     const s = await setup({ actor: { ...reader, permissions: ['clusters:read', 'users:read'] } });
-    await s.app.inject({ method: 'GET', url: '/api/v1/users' });
+    const res = await s.app.inject({ method: 'GET', url: '/api/v1/users', remoteAddress: '192.0.2.7' });
+    expect(res.json()).toEqual({ from: 'handler' });
     expect(s.admitted).toEqual([]);
+    expect(s.limitsAdmitted).toEqual([['192.0.2.7', `${TENANT}:user:u1`]]);
+    expect(s.seenCounted).toEqual([true]);
+    expect(s.seenAdmissions).toEqual([undefined]);
+  });
+
+  it('refuses any route with 429 when the admission refuses, before the handler', async () => {
+    const s = await setup({ actor: { ...reader, permissions: ['users:read'] }, limits: { refused: { bucket: 'ip', waitMs: 400 } } });
+    const res = await s.app.inject({ method: 'GET', url: '/api/v1/users' });
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(s.handled).toEqual([]);
+  });
+
+  it('leaves public routes, and other routes when Redis does not answer, to the usual counting', async () => {
+    const s = await setup({ actor: { ...reader, permissions: ['users:read'] }, limits: null });
+    await s.app.inject({ method: 'GET', url: '/api/v1/public' });
+    expect(s.limitsAdmitted).toEqual([]);
+    await s.app.inject({ method: 'GET', url: '/api/v1/users' });
+    expect(s.limitsAdmitted).toHaveLength(1);
+    expect(s.seenCounted).toEqual([undefined, undefined]);
   });
 
   it('hands a miss to the full path with the counted admission and its lookup', async () => {
@@ -110,6 +152,7 @@ describe('hot-read fast lane', () => {
     const res = await s.app.inject({ method: 'GET', url: '/api/v1/clusters' });
     expect(res.json()).toEqual({ from: 'handler' });
     expect(s.seenAdmissions).toEqual([{ lookup: { key: 'gen-key', resource: 'r' } }]);
+    expect(s.seenCounted).toEqual([true]);
   });
 
   it('refuses with 429 and Retry-After when a rate limit is full, and counts it', async () => {

@@ -18,25 +18,34 @@ export interface HotReadFastLaneDeps {
 }
 
 /**
- * Cache hits of hot reads answered ahead of Nest's pipeline. A hot read's answer depends only on the tenant, the route
- * and its parameters, and every cached entry was computed by the full pipeline for a caller of that tenant. So when
- * the caller presents a Bearer token this instance has verified within the last minute and holds the route's
- * permissions (the same route table the access guard enforces), one Redis script counts both rate limits (per
- * address, per principal) and looks the answer up; a hit is sent as stored. Everything else (API keys, tokens not yet
- * verified here, missing permissions, misses, Redis errors) takes the full path; after a miss the full path reuses
- * the counts and the lookup instead of repeating them.
+ * Callers this instance has already verified, admitted ahead of Nest's pipeline. When the caller presents a Bearer
+ * token verified here within the last minute and holds the route's permissions (from the same route table the access
+ * guard enforces), one Redis script counts both rate limits (per address, per principal: the same buckets the address
+ * hook and the guard count one after the other); the request is then marked so that neither counts it again. On a
+ * hot read (a GET whose answer depends only on the tenant, the route and its parameters, and every cached entry was
+ * computed by the full pipeline for a caller of that tenant) the same script also looks the answer up, and a hit is
+ * sent as stored; a miss continues with the lookup to reuse. Everything else (API keys, tokens not yet verified here,
+ * missing permissions, public routes, Redis errors) takes the usual path.
  */
 export function registerHotReadFastLane(fastify: FastifyInstance, deps: HotReadFastLaneDeps): void {
-  const permissionsByRoute = new Map<string, readonly string[]>();
-  for (const r of deps.routes) if (r.hotRead && r.method === 'GET' && r.permissions !== undefined) permissionsByRoute.set(r.path, r.permissions);
+  const byRoute = new Map<string, { permissions: readonly string[]; hotRead: boolean }>();
+  for (const r of deps.routes) {
+    if (r.permissions !== undefined) byRoute.set(`${r.method} ${r.path}`, { permissions: r.permissions, hotRead: r.hotRead === true && r.method === 'GET' });
+  }
   fastify.addHook('onRequest', async (req, reply) => {
     const request = req as AuthenticatedRequest;
-    if (request.method !== 'GET') return undefined;
     const route = request.routeOptions.url;
-    const permissions = route === undefined ? undefined : permissionsByRoute.get(route);
-    if (route === undefined || permissions === undefined) return undefined;
+    const entry = route === undefined ? undefined : byRoute.get(`${request.method} ${route}`);
+    if (route === undefined || entry === undefined) return undefined;
     const actor = deps.credentials.rememberedActor(request.headers, { sourceIp: request.ip });
-    if (actor === undefined || !permissions.every((p) => (actor.permissions as string[]).includes(p))) return undefined;
+    if (actor === undefined || !entry.permissions.every((p) => (actor.permissions as string[]).includes(p))) return undefined;
+    if (!entry.hotRead) {
+      const decision = await deps.rateLimits.admit(request.ip, principalSubject(actor));
+      if (decision === null) return undefined;
+      if (decision.refused) return deps.refuse(request, reply, retryAfterSecondsOf(decision.refused.waitMs));
+      request.rateLimitsCounted = true;
+      return undefined;
+    }
     const resource = hotReadResource(route, request.params, request.query);
     const admission = await deps.hot.admit(actor.tenantId, resource, deps.rateLimits.admissionLimits(request.ip, principalSubject(actor)));
     if (admission === null) return undefined;
@@ -44,6 +53,7 @@ export function registerHotReadFastLane(fastify: FastifyInstance, deps: HotReadF
       deps.rateLimits.countRefused(admission.refused.bucket);
       return deps.refuse(request, reply, retryAfterSecondsOf(admission.refused.waitMs));
     }
+    request.rateLimitsCounted = true;
     request.hotReadAdmission = { lookup: admission.lookup };
     if (!admission.lookup.hit) return undefined;
     RequestContext.set('tenantId', actor.tenantId);

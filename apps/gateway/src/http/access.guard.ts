@@ -11,7 +11,9 @@ import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './access.decorators';
 
 export type AuthenticatedRequest = FastifyRequest & {
   actor?: ActorDto;
-  /** Set by the hot-read fast lane: this request's rate limits are counted and its cache lookup done (a miss). */
+  /** Set by the fast lane (registerHotReadFastLane): this request's address and principal limits are counted. */
+  rateLimitsCounted?: boolean;
+  /** Set by the fast lane on a hot read: its cache lookup is done (a miss), to be reused. */
   hotReadAdmission?: { lookup: HotReadLookup };
 };
 
@@ -42,7 +44,7 @@ export class AccessGuard implements CanActivate {
     const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, 512) : undefined;
     const actor = await this.credentials.verify(request.headers, { sourceIp: request.ip, userAgent });
     RequestContext.set('tenantId', actor.tenantId);
-    if (!request.hotReadAdmission) await this.rateLimits?.enforce('principal', principalSubject(actor));
+    if (!request.rateLimitsCounted) await this.rateLimits?.enforce('principal', principalSubject(actor));
     const missing = permissions.filter((p) => !(actor.permissions as string[]).includes(p));
     if (missing.length > 0) {
       if (this.audit && STATE_CHANGING_METHODS.has(request.method)) {

@@ -62,12 +62,12 @@ export async function configureHttp(app: NestFastifyApplication, runtime: Servic
     return sendProblem(reply.header('retry-after', String(retryAfterSeconds)), problem);
   };
   const routes = routeTable(GATEWAY_CONTROLLERS);
-  // Cache hits of hot reads for callers already verified here: limits and lookup in one Redis round trip.
+  // Callers already verified here: both rate limits (and a hot read's cache lookup) in one Redis round trip.
   registerHotReadFastLane(fastify, { routes, credentials: app.get(CredentialVerifierService), hot: app.get(HotReadService), rateLimits, refuse });
   // Per-address limits before anything else runs (credential checks included), shared by all instances via Redis.
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions?.url;
-    if ((route && UNLIMITED_ROUTES.has(route)) || (request as AuthenticatedRequest).hotReadAdmission) return;
+    if ((route && UNLIMITED_ROUTES.has(route)) || (request as AuthenticatedRequest).rateLimitsCounted) return;
     const buckets = SIGN_IN_ROUTES.has(`${request.method} ${route}`) ? (['ip', 'login'] as const) : (['ip'] as const);
     for (const bucket of buckets) {
       const decision = await rateLimits.hit(bucket, request.ip);

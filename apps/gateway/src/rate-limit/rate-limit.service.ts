@@ -6,8 +6,7 @@ import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { GatewayEnv } from '../gateway.env';
-import type { AdmissionLimits } from '../cache/hot-read-cache';
-import { RateLimiter, rateLimitKey, type RateLimitDecision } from './rate-limiter';
+import { RateLimiter, rateLimitKey, type AdmissionDecision, type AdmissionLimits, type RateLimitDecision } from './rate-limiter';
 
 export type RateLimitBucket = 'ip' | 'login' | 'principal';
 
@@ -82,6 +81,24 @@ export class RateLimitService {
       addressLimit: this.env.RATE_LIMIT_PER_IP,
       principalLimit: this.env.RATE_LIMIT_PER_PRINCIPAL,
     };
+  }
+
+  /**
+   * Counts a verified caller's request in its address and principal buckets in one round trip; null when limits are
+   * off or Redis did not answer (the request then takes the usual checks).
+   */
+  async admit(address: string, principal: string): Promise<AdmissionDecision | null> {
+    const limits = this.admissionLimits(address, principal);
+    if (limits === undefined) return null;
+    try {
+      const decision = await this.limiter.admit(limits);
+      if (decision.refused) this.refused.inc({ bucket: decision.refused.bucket });
+      return decision;
+    } catch (err) {
+      this.errors.inc();
+      this.logger.debug({ err: (err as Error).message }, 'rate limit admission failed; taking the usual checks');
+      return null;
+    }
   }
 
   /** Counts a refusal decided elsewhere (the hot-read admission script). */

@@ -1,7 +1,7 @@
 import { RedisClient } from '@clarion/persistence';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { randomUUID } from 'node:crypto';
-import { RateLimiter } from './rate-limiter';
+import { RateLimiter, rateLimitKey } from './rate-limiter';
 
 /** The sliding-window script against the real Redis, with two clients standing for two gateway instances. */
 describe('RateLimiter (Redis sliding window)', () => {
@@ -44,5 +44,23 @@ describe('RateLimiter (Redis sliding window)', () => {
     expect((await one.hit(a, 1, 60)).allowed).toBe(true);
     expect((await one.hit(a, 1, 60)).allowed).toBe(false);
     expect((await one.hit(b, 1, 60)).allowed).toBe(true);
+  });
+
+  it("admits a verified caller's two buckets in one call, in the same counts as hit()", async () => {
+    const id = randomUUID();
+    const limits = { addressBucketKey: rateLimitKey(`ip:${id}`), principalBucketKey: rateLimitKey(`principal:${id}`), windowMs: 60_000, addressLimit: 4, principalLimit: 3 };
+    expect(await one.admit(limits)).toEqual({});
+    expect((await two.hit(`principal:${id}`, 3, 60)).remaining).toBe(1);
+    expect(await two.admit(limits)).toEqual({});
+    // The principal bucket is full (3 of 3); the address bucket has counted 2 of 4.
+    const byPrincipal = await one.admit(limits);
+    expect(byPrincipal.refused?.bucket).toBe('principal');
+    expect(byPrincipal.refused?.waitMs).toBeGreaterThan(0);
+    // That request was counted by address (3 of 4): one more passes the address, then it refuses first.
+    expect((await one.hit(`ip:${id}`, 4, 60)).remaining).toBe(0);
+    const byAddress = await two.admit(limits);
+    expect(byAddress.refused?.bucket).toBe('ip');
+    // Refused by address: the principal was not counted again (still 3, so a hit is refused, not 4).
+    expect((await one.hit(`principal:${id}`, 4, 60)).allowed).toBe(true);
   });
 });

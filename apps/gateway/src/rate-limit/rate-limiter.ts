@@ -7,7 +7,7 @@ import type { RedisClient } from '@clarion/persistence';
  * again as soon as its rate drops below the limit.
  *
  * `slidingWindowHit(key, windowMs, limit)` returns { allowed (1/0), remaining, retryAfterMs }. Scripts that need it
- * (this one, and the hot-read admission that counts two buckets and reads the cache in one round trip) start with it.
+ * (this one, the admission of a verified caller, and the hot-read admission that also reads the cache) start with it.
  */
 export const SLIDING_WINDOW_LUA_FUNCTION = `
 local function slidingWindowHit(key, window, limit)
@@ -49,6 +49,36 @@ const SLIDING_WINDOW_LUA = `${SLIDING_WINDOW_LUA_FUNCTION}
 return slidingWindowHit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
 `;
 
+/**
+ * `admitBoth(addressKey, principalKey, window, addressLimit, principalLimit)`: a verified caller's request counted in
+ * its address bucket and then, only if that admits it, in its principal bucket (as the address hook and the access
+ * guard would, one after the other). Returns `{ '' }` when admitted, else `{ refusedBucket, waitMs }`.
+ */
+export const ADMISSION_LUA_FUNCTION = `${SLIDING_WINDOW_LUA_FUNCTION}
+local function admitBoth(addressKey, principalKey, window, addressLimit, principalLimit)
+  local byAddress = slidingWindowHit(addressKey, window, addressLimit)
+  if byAddress[1] == 0 then return { 'ip', byAddress[3] } end
+  local byPrincipal = slidingWindowHit(principalKey, window, principalLimit)
+  if byPrincipal[1] == 0 then return { 'principal', byPrincipal[3] } end
+  return { '' }
+end
+`;
+
+const ADMISSION_LUA = `${ADMISSION_LUA_FUNCTION}
+return admitBoth(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
+`;
+
+/** A verified caller's two buckets, counted together (see ADMISSION_LUA_FUNCTION). */
+export interface AdmissionLimits {
+  addressBucketKey: string;
+  principalBucketKey: string;
+  windowMs: number;
+  addressLimit: number;
+  principalLimit: number;
+}
+
+export type AdmissionDecision = { refused?: undefined } | { refused: { bucket: 'ip' | 'principal'; waitMs: number } };
+
 /** The Redis key of a bucket (`ip:<address>`, `principal:<tenant>:<kind>:<id>`, ...). */
 export const rateLimitKey = (bucket: string): string => `rl:v1:${bucket}`;
 
@@ -65,6 +95,7 @@ export interface RateLimitDecision {
 
 type RedisWithScript = RedisClient['client'] & {
   clarionSlidingWindow(key: string, windowMs: number, limit: number): Promise<[number, number, number]>;
+  clarionAdmission(addressKey: string, principalKey: string, windowMs: number, addressLimit: number, principalLimit: number): Promise<[string, number?]>;
 };
 
 export class RateLimiter {
@@ -75,6 +106,7 @@ export class RateLimiter {
     // defineCommand sends EVALSHA and falls back to EVAL once per connection: the script text travels rarely.
     if (typeof client.clarionSlidingWindow !== 'function') {
       client.defineCommand('clarionSlidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA });
+      client.defineCommand('clarionAdmission', { numberOfKeys: 2, lua: ADMISSION_LUA });
     }
     this.client = client;
   }
@@ -82,5 +114,11 @@ export class RateLimiter {
   async hit(bucket: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
     const [allowed, remaining, waitMs] = await this.client.clarionSlidingWindow(rateLimitKey(bucket), windowSeconds * 1000, limit);
     return { allowed: allowed === 1, limit, remaining: Math.max(0, remaining), retryAfterSeconds: allowed === 1 ? 0 : retryAfterSecondsOf(waitMs) };
+  }
+
+  /** Both buckets of a verified caller in one round trip. */
+  async admit(limits: AdmissionLimits): Promise<AdmissionDecision> {
+    const [bucket, waitMs] = await this.client.clarionAdmission(limits.addressBucketKey, limits.principalBucketKey, limits.windowMs, limits.addressLimit, limits.principalLimit);
+    return bucket === 'ip' || bucket === 'principal' ? { refused: { bucket, waitMs: Number(waitMs) } } : {};
   }
 }
