@@ -30,6 +30,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from 'pg';
+import { apiSummaryOf } from '../../../apps/clustering/src/query/shared/service-label';
 import { FLOW_ROLE_NAMES, synthesiseRoleFlows } from '../../../libs/clustering-core/src/testing/role-flows';
 import globalSetup from '../../testing/global-setup';
 
@@ -123,8 +124,8 @@ async function seedProfiles(tenantId: string): Promise<void> {
   // Only the enterprise's own endpoints (their peers are a few shared servers and the internet).
   const rows = [...profiles]
     .filter(([key]) => key.startsWith('ip:10.2'))
-    // With the summary the flow consumer stores alongside each profile.
-    .map(([key, p]) => ({ key, address: key.slice(3), profile: Buffer.from(encodeProfile(p)).toString('base64'), summary: p.summary(), flows: p.flows, first: p.firstSeenMs, last: p.lastSeenMs }));
+    // With the summary the flow consumer stores alongside each profile (the API's form).
+    .map(([key, p]) => ({ key, address: key.slice(3), profile: Buffer.from(encodeProfile(p)).toString('base64'), summary: apiSummaryOf(p.summary()), flows: p.flows, first: p.firstSeenMs, last: p.lastSeenMs }));
   await db.withTenant(tenantId, async (m) => {
     for (let i = 0; i < rows.length; i += 500) {
       await m.query(

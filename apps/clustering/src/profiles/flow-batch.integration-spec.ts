@@ -40,6 +40,7 @@ import { FlowBatchProcessor } from './flow-batch.processor';
 import { IncrementalAssigner } from './incremental-assigner';
 import { ProfileCache } from './profile-cache';
 import { ProfilesMetrics } from './profiles-metrics';
+import { apiSummaryOf } from '../query/shared/service-label';
 
 const T0 = Date.UTC(2025, 2, 3, 9, 0, 0); // a Monday morning
 const TCP = 6;
@@ -291,8 +292,8 @@ describe('flow-batch consumer and endpoint profiles (real NATS JetStream and Pos
     for (const [key, profile] of expected) {
       const got = decodeProfile(stored.get(key)!.profile);
       expect({ key, ...got.summary() }).toEqual({ key, ...profile.summary() });
-      // The summary readers use is the merged profile's, written in the same statement.
-      expect({ key, summary: stored.get(key)!.summary }).toEqual({ key, summary: JSON.parse(JSON.stringify(profile.summary())) });
+      // The summary readers use is the merged profile's, in the API's form, written in the same statement.
+      expect({ key, summary: stored.get(key)!.summary }).toEqual({ key, summary: apiSummaryOf(profile.summary()) });
     }
     expect(Number(stored.get('ip:10.2.0.100')!.flows)).toBe(16 * 4);
     const edgeFlows = (await storedEdges(tenantId)).reduce((sum, e) => sum + e.flows, 0);

@@ -10,6 +10,7 @@ import {
 import type { Logger } from 'pino';
 import { PROFILE_PARAMETERS, buildBatchDelta } from './batch-delta';
 import type { AssignmentOutcome, IncrementalAssigner } from './incremental-assigner';
+import { apiSummaryOf } from '../query/shared/service-label';
 import type { ProfileCache } from './profile-cache';
 import type { ProfilesMetrics } from './profiles-metrics';
 
@@ -67,7 +68,7 @@ export class FlowBatchProcessor {
           address: sighting?.address ?? null,
           addressSeenMs: sighting?.addressSeenMs ?? null,
           mac: sighting?.mac ?? null,
-          summary: profile.summary(),
+          summary: apiSummaryOf(profile.summary()),
         });
       }
       await profiles.updateMerged(updates);

@@ -39,40 +39,34 @@ export interface EndpointPageRequest {
 }
 
 /**
- * EndpointProfileSummary of @clarion/clustering-core as stored in endpoint_profiles.summary: the fields of the API's
- * summary, with services still as the core's encoded keys.
+ * A summary as older flow consumers stored it: @clarion/clustering-core's EndpointProfileSummary, services as the
+ * core's encoded keys (and the profile's first and last sighting, which the API shows from their own columns). Rows
+ * written since hold the API's EndpointProfileSummaryDto, which the page statement returns as it is.
  */
-export type StoredProfileSummary = Omit<EndpointProfileSummaryDto, 'topServices'> & { topServices: Array<{ key: number; flows: number }> };
+export type LegacyProfileSummary = Omit<EndpointProfileSummaryDto, 'topServices'> & { topServices: Array<{ key: number; flows: number }>; firstSeenMs?: number };
 
-export interface EndpointRow {
+/** One endpoint of a page: the API's EndpointDto as JSON text, written by PostgreSQL. */
+export interface EndpointPageRow {
   id: string;
-  address: string | null;
-  mac: string | null;
-  /** The stored summary the flow consumer wrote (EndpointProfileSummary as JSON); null for rows older than it. */
-  summary: StoredProfileSummary | null;
-  /** The encoded profile, only when there is no stored summary to read (so a page does not carry every profile). */
+  /** EndpointDto as JSON text; its `summary` is null when `needsSummary` (the reader computes it). */
+  item: string;
+  /** No summary in the API's form is stored: the row predates it (legacy summary) or has none (decode the profile). */
+  needsSummary: boolean;
+  /** Only when `needsSummary`: the legacy summary, if any. */
+  legacySummary: LegacyProfileSummary | null;
+  /** Only when `needsSummary` and there is no legacy summary: the encoded profile. */
   profile: Buffer | null;
+  /** Flows (bigint as text), for a summary that cannot be computed. */
   flows: string;
-  firstSeenAt: Date | null;
-  lastSeenAt: Date | null;
-  clusterId: string | null;
-  clusterLabel: string | null;
-  confidence: number | null;
-  band: string | null;
-  assignedBy: 'clustering' | 'assignment' | null;
-  overrideSgt: number | null;
-  overrideBy: string | null;
-  overrideReason: string | null;
-  overrideAt: Date | null;
-  sgt: number | null;
-  sgtName: string | null;
-  deviceType: string | null;
-  userName: string | null;
-  groups: string[] | null;
-  importedAt: Date | null;
   /** The row's sort value as text, for the next cursor. */
   sortValue: string;
 }
+
+/** A timestamp as JavaScript's Date#toISOString writes it (UTC, milliseconds truncated as a JS Date truncates them). */
+const isoTime = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Rows without a summary in the API's form: none at all, or one with the core's fields (see LegacyProfileSummary). */
+const NEEDS_SUMMARY = `(page.summary IS NULL OR page.summary ?| array['firstSeenMs', 'lastSeenMs'] OR jsonb_path_exists(page.summary, '$.topServices[*].key'))`;
 
 export interface ClusterRow {
   id: string;
@@ -95,8 +89,10 @@ export interface ClusterRow {
 
 /**
  * The endpoint page as one statement and its values: the page is chosen on profiles + memberships (+ the cluster's
- * SGT, to filter on the effective SGT) alone; labels, names and identities are joined to the chosen rows only. Run
- * for the tenant with `Database.readAsTenant` (one round trip, a prepared statement per filter combination).
+ * SGT, to filter on the effective SGT) alone; labels, names and identities are joined to the chosen rows only. Each
+ * row comes back as the API's JSON, built by PostgreSQL (the service joins the rows' texts into the page without
+ * parsing them). Run for the tenant with `Database.readAsTenant` (one round trip, a prepared statement per filter
+ * combination).
  */
 export function endpointPageStatement(request: EndpointPageRequest): { text: string; values: unknown[] } {
   const sort = ENDPOINT_SORTS[request.sort];
@@ -141,12 +137,24 @@ export function endpointPageStatement(request: EndpointPageRequest): { text: str
        ORDER BY sort_value ${direction}, p.endpoint_key ${direction}
        LIMIT ${limit}
      )
-     SELECT page.endpoint_key AS id, host(page.address) AS address, page.mac::text AS mac, page.summary, page.profile, page.flows,
-            page.first_seen_at AS "firstSeenAt", page.last_seen_at AS "lastSeenAt",
-            page.cluster_id AS "clusterId", c.label AS "clusterLabel", page.confidence, page.band, page.assigned_by AS "assignedBy",
-            page.override_sgt AS "overrideSgt", page.override_by AS "overrideBy", page.override_reason AS "overrideReason",
-            page.override_at AS "overrideAt", page.sgt, s.name AS "sgtName",
-            ident.device_type AS "deviceType", ident.user_name AS "userName", ident.groups, ident.imported_at AS "importedAt",
+     SELECT page.endpoint_key AS id,
+            json_build_object(
+              'id', page.endpoint_key, 'address', host(page.address), 'mac', page.mac::text,
+              'firstSeenAt', ${isoTime('page.first_seen_at')}, 'lastSeenAt', ${isoTime('page.last_seen_at')},
+              'clusterId', page.cluster_id, 'clusterLabel', c.label, 'sgt', page.sgt, 'sgtName', s.name,
+              'confidence', COALESCE(page.confidence, 0), 'band', COALESCE(page.band, 'very_low'), 'assignedBy', page.assigned_by,
+              'override', CASE WHEN page.override_sgt IS NULL THEN NULL ELSE json_build_object(
+                'sgt', page.override_sgt, 'by', COALESCE(page.override_by, 'unknown'), 'reason', page.override_reason,
+                'at', ${isoTime("COALESCE(page.override_at, 'epoch'::timestamptz)")}) END,
+              'summary', CASE WHEN ${NEEDS_SUMMARY} THEN NULL ELSE page.summary END,
+              'identity', CASE WHEN ident.imported_at IS NULL THEN NULL ELSE json_build_object(
+                'deviceType', ident.device_type, 'user', ident.user_name, 'groups', COALESCE(ident.groups, '{}'::text[]),
+                'importedAt', ${isoTime('ident.imported_at')}) END
+            )::text AS item,
+            ${NEEDS_SUMMARY} AS "needsSummary",
+            CASE WHEN ${NEEDS_SUMMARY} THEN page.summary END AS "legacySummary",
+            CASE WHEN ${NEEDS_SUMMARY} AND page.summary IS NULL THEN page.profile END AS profile,
+            page.flows::text AS flows,
             page.sort_value::text AS "sortValue"
      FROM page
      LEFT JOIN clusters c ON c.id = page.cluster_id

@@ -95,11 +95,14 @@ describe('endpoint and cluster queries (PostgreSQL)', () => {
     await superuser.end();
   });
 
+  /** A page as the gateway's client reads it: the JSON text the service answers, parsed. */
+  const listPage = async (request: ListEndpointsRequestDto) => (await endpoints.list(request)).parse();
+
   async function walk(request: Omit<ListEndpointsRequestDto, 'actor' | 'cursor'>, limit = 4): Promise<EndpointDto[]> {
     const seen: EndpointDto[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 100; pages++) {
-      const page = await endpoints.list({ actor: actor(tenantA), ...request, limit, cursor });
+      const page = await listPage({ actor: actor(tenantA), ...request, limit, cursor });
       expect(page.items.length).toBeLessThanOrEqual(limit);
       seen.push(...page.items);
       if (page.nextCursor === null) return seen;
@@ -180,21 +183,49 @@ describe('endpoint and cluster queries (PostgreSQL)', () => {
     expect(unassigned).toMatchObject({ clusterId: null, sgt: null, sgtName: null, confidence: 0, band: 'very_low', assignedBy: null, override: null });
   });
 
-  it('reads the summary the flow consumer stored, and decodes the profile of a row that has none', async () => {
+  it('returns the summary the flow consumer stored as it is, computes the older form, decodes the profile of a row that has none', async () => {
     const decoded = await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' });
-    // What the consumer stores: the core's EndpointProfileSummary, services as encoded keys.
+    // What the consumer stores now: the API's summary, returned by PostgreSQL as stored.
+    const current = { ...decoded.summary, flows: 123_456 };
+    await superuser.query(`UPDATE endpoint_profiles SET summary = $3 WHERE tenant_id = $1 AND endpoint_key = $2`, [tenantA, 'ip:10.4.0.2', JSON.stringify(current)]);
+    expect((await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' })).summary).toEqual(current);
+    expect((await listPage({ actor: actor(tenantA), search: '10.4.0.2' })).items.map((e) => e.summary)).toEqual([current]);
+    // What older consumers stored: the core's EndpointProfileSummary, services as encoded keys.
     const stored = { ...decoded.summary, flows: 987_654, topServices: [{ key: serviceKey(ServiceRole.SERVER, 6, 443), flows: 41 }] };
     await superuser.query(`UPDATE endpoint_profiles SET summary = $3 WHERE tenant_id = $1 AND endpoint_key = $2`, [tenantA, 'ip:10.4.0.2', JSON.stringify(stored)]);
     try {
       const fromColumn = await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' });
       expect(fromColumn.summary.flows).toBe(987_654);
       expect(fromColumn.summary.topServices).toEqual([expect.objectContaining({ role: 'server', protocol: 6, port: 443, flows: 41 })]);
-      const page = await endpoints.list({ actor: actor(tenantA), search: '10.4.0.2' });
+      const page = await listPage({ actor: actor(tenantA), search: '10.4.0.2' });
       expect(page.items.map((e) => e.summary.flows)).toEqual([987_654]);
     } finally {
       await superuser.query(`UPDATE endpoint_profiles SET summary = NULL WHERE tenant_id = $1 AND endpoint_key = $2`, [tenantA, 'ip:10.4.0.2']);
     }
     expect((await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' })).summary).toEqual(decoded.summary);
+  });
+
+  it('writes times as Date#toISOString does and the same endpoint in a page as in its detail', async () => {
+    const times = await superuser.query(
+      `SELECT p.endpoint_key AS key, p.first_seen_at, p.last_seen_at, m.override_at, i.imported_at
+       FROM endpoint_profiles p
+       LEFT JOIN endpoint_memberships m ON m.tenant_id = p.tenant_id AND m.endpoint_key = p.endpoint_key
+       LEFT JOIN endpoint_identities i ON i.tenant_id = p.tenant_id AND i.endpoint_key = p.endpoint_key
+       WHERE p.tenant_id = $1`,
+      [tenantA],
+    );
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    const page = await walk({}, 7);
+    expect(page).toHaveLength(seededA.length);
+    for (const row of times.rows as Array<{ key: string; first_seen_at: Date | null; last_seen_at: Date | null; override_at: Date | null; imported_at: Date | null }>) {
+      const detail = await endpoints.get({ actor: actor(tenantA), id: row.key });
+      expect(page.find((e) => e.id === row.key)).toEqual(detail);
+      expect([row.key, detail.firstSeenAt, detail.lastSeenAt]).toEqual([row.key, iso(row.first_seen_at), iso(row.last_seen_at)]);
+      if (row.override_at !== null) expect([row.key, detail.override?.at]).toEqual([row.key, iso(row.override_at)]);
+      if (row.imported_at !== null) expect([row.key, detail.identity?.importedAt]).toEqual([row.key, iso(row.imported_at)]);
+    }
+    expect(page.filter((e) => e.override !== null)).toHaveLength(2);
+    expect(page.filter((e) => e.firstSeenAt === null).length).toBeLessThan(page.length);
   });
 
   it("never shows another tenant's endpoints or clusters", async () => {
@@ -205,21 +236,21 @@ describe('endpoint and cluster queries (PostgreSQL)', () => {
     const shared = await endpoints.get({ actor: actor(tenantB), id: 'ip:10.1.0.1' });
     expect(shared).toMatchObject({ clusterId: null, sgt: null, identity: null });
     expect(shared.summary.topServices[0]).toMatchObject({ protocol: 6, port: 554 });
-    expect((await endpoints.list({ actor: actor(tenantB) })).items.map((e) => e.id).sort()).toEqual(['ip:10.1.0.1', 'ip:10.200.0.1']);
+    expect((await listPage({ actor: actor(tenantB) })).items.map((e) => e.id).sort()).toEqual(['ip:10.1.0.1', 'ip:10.200.0.1']);
     expect((await clusters.list({ actor: actor(tenantB) })).items.map((c) => [c.id, c.label])).toEqual([['c-print', 'B printers']]);
   });
 
   it('refuses malformed cursors and cursors of another sort or order', async () => {
-    const first = await endpoints.list({ actor: actor(tenantA), sort: 'flows', limit: 2 });
+    const first = await listPage({ actor: actor(tenantA), sort: 'flows', limit: 2 });
     expect(first.nextCursor).not.toBeNull();
     const cursor = first.nextCursor!;
-    await expect(endpoints.list({ actor: actor(tenantA), sort: 'lastSeen', cursor })).rejects.toMatchObject({ code: ErrorCode.ValidationFailed });
-    await expect(endpoints.list({ actor: actor(tenantA), sort: 'flows', order: 'desc', cursor })).rejects.toMatchObject({ code: ErrorCode.ValidationFailed });
-    await expect(endpoints.list({ actor: actor(tenantA), sort: 'flows', cursor: 'bm90LWpzb24' })).rejects.toMatchObject({ code: ErrorCode.ValidationFailed });
-    await expect(endpoints.list({ actor: actor(tenantA), sort: 'flows', cursor: encodeCursor('endpoints:flows:asc', ['12; DROP', 'ip:1']) })).rejects.toMatchObject({
+    await expect(listPage({ actor: actor(tenantA), sort: 'lastSeen', cursor })).rejects.toMatchObject({ code: ErrorCode.ValidationFailed });
+    await expect(listPage({ actor: actor(tenantA), sort: 'flows', order: 'desc', cursor })).rejects.toMatchObject({ code: ErrorCode.ValidationFailed });
+    await expect(listPage({ actor: actor(tenantA), sort: 'flows', cursor: 'bm90LWpzb24' })).rejects.toMatchObject({ code: ErrorCode.ValidationFailed });
+    await expect(listPage({ actor: actor(tenantA), sort: 'flows', cursor: encodeCursor('endpoints:flows:asc', ['12; DROP', 'ip:1']) })).rejects.toMatchObject({
       code: ErrorCode.ValidationFailed,
     });
-    expect((await endpoints.list({ actor: actor(tenantA), sort: 'flows', cursor })).items).toHaveLength(Math.min(50, seededA.length - 2));
+    expect((await listPage({ actor: actor(tenantA), sort: 'flows', cursor })).items).toHaveLength(Math.min(50, seededA.length - 2));
   });
 
   it('lists current clusters largest first with their SGT and services, retired ones only on request', async () => {
@@ -250,7 +281,7 @@ describe('endpoint and cluster queries (PostgreSQL)', () => {
   });
 
   it('requires endpoints:read and clusters:read', async () => {
-    await expect(endpoints.list({ actor: actor(tenantA, ['clusters:read']) })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    await expect(listPage({ actor: actor(tenantA, ['clusters:read']) })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
     await expect(endpoints.get({ actor: actor(tenantA, ['clusters:read']), id: 'ip:10.1.0.1' })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
     await expect(clusters.list({ actor: actor(tenantA, ['endpoints:read']) })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
     await expect(clusters.get({ actor: actor(tenantA, ['endpoints:read']), id: 'c-print' })).rejects.toMatchObject({ code: ErrorCode.Forbidden });

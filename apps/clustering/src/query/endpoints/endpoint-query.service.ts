@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   DomainException,
   ErrorCode,
-  type ConfidenceBandName,
   type EndpointDto,
   type EndpointProfileSummaryDto,
   type EndpointSortField,
@@ -11,13 +10,14 @@ import {
   type Page,
 } from '@clarion/contracts';
 import { decodeProfile } from '@clarion/clustering-core';
-import { Database, endpointPageStatement, type EndpointListFilter, type EndpointRow } from '@clarion/persistence';
+import { JsonText } from '@clarion/messaging';
+import { Database, endpointPageStatement, type EndpointListFilter, type EndpointPageRow } from '@clarion/persistence';
 import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import { BIGINT_TEXT, DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { requirePermission } from '../shared/query-access';
 import { QueryMetrics } from '../shared/query-metrics';
-import { serviceUseOf } from '../shared/service-label';
+import { apiSummaryOf } from '../shared/service-label';
 
 /** Patterns of each sort's cursor value (the endpoint key is checked as well). */
 const SORT_VALUE_PATTERN: Record<EndpointSortField, RegExp> = {
@@ -48,7 +48,10 @@ export function prefixPattern(search: string): string {
   return `${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** The endpoint list and detail: one statement per page, in one round trip; only the page's profiles are decoded. */
+/**
+ * The endpoint list and detail: one statement per page, in one round trip, whose rows are the API's JSON (PostgreSQL
+ * writes it); only rows stored before the API summary have theirs computed here.
+ */
 @Injectable()
 export class EndpointQueryService {
   constructor(
@@ -57,7 +60,8 @@ export class EndpointQueryService {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async list(request: ListEndpointsRequestDto): Promise<Page<EndpointDto>> {
+  /** One page as JSON text: the rows' JSON, written by PostgreSQL, joined without being parsed. */
+  async list(request: ListEndpointsRequestDto): Promise<JsonText<Page<EndpointDto>>> {
     requirePermission(request.actor, 'endpoints:read');
     const sort = request.sort ?? 'id';
     const descending = request.order === 'desc';
@@ -77,65 +81,33 @@ export class EndpointQueryService {
     };
     const limit = request.limit ?? DEFAULT_PAGE_SIZE;
     const statement = endpointPageStatement({ filter, sort, descending, after, limit: limit + 1 });
-    const rows = await this.db.readAsTenant<EndpointRow>(request.actor.tenantId, statement.text, statement.values);
+    const rows = await this.db.readAsTenant<EndpointPageRow>(request.actor.tenantId, statement.text, statement.values);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return {
-      items: page.map((row) => this.toDto(row)),
-      nextCursor: rows.length > limit && last !== undefined ? encodeCursor(ordering, [last.sortValue, last.id]) : null,
-    };
+    const nextCursor = rows.length > limit && last !== undefined ? encodeCursor(ordering, [last.sortValue, last.id]) : null;
+    return new JsonText(`{"items":[${page.map((row) => this.itemText(row)).join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`);
   }
 
   async get(request: GetEndpointRequestDto): Promise<EndpointDto> {
     requirePermission(request.actor, 'endpoints:read');
     const statement = endpointPageStatement({ filter: { keys: [request.id] }, sort: 'id', descending: false, limit: 1 });
-    const rows = await this.db.readAsTenant<EndpointRow>(request.actor.tenantId, statement.text, statement.values);
+    const rows = await this.db.readAsTenant<EndpointPageRow>(request.actor.tenantId, statement.text, statement.values);
     if (rows.length === 0) throw new DomainException(ErrorCode.NotFound, 'no such endpoint');
-    return this.toDto(rows[0]);
+    return JSON.parse(this.itemText(rows[0])) as EndpointDto;
   }
 
-  private toDto(row: EndpointRow): EndpointDto {
-    return {
-      id: row.id,
-      address: row.address,
-      mac: row.mac,
-      firstSeenAt: row.firstSeenAt?.toISOString() ?? null,
-      lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
-      clusterId: row.clusterId,
-      clusterLabel: row.clusterLabel,
-      sgt: row.sgt,
-      sgtName: row.sgtName,
-      confidence: row.confidence ?? 0,
-      band: (row.band ?? 'very_low') as ConfidenceBandName,
-      assignedBy: row.assignedBy,
-      override:
-        row.overrideSgt === null
-          ? null
-          : { sgt: row.overrideSgt, by: row.overrideBy ?? 'unknown', reason: row.overrideReason, at: (row.overrideAt ?? new Date(0)).toISOString() },
-      summary: this.summaryOf(row),
-      identity:
-        row.importedAt === null ? null : { deviceType: row.deviceType, user: row.userName, groups: row.groups ?? [], importedAt: row.importedAt.toISOString() },
-    };
+  /** The row's JSON; for a row without a stored API summary, with the summary computed here. */
+  private itemText(row: EndpointPageRow): string {
+    if (!row.needsSummary) return row.item;
+    const item = JSON.parse(row.item) as EndpointDto;
+    item.summary = this.summaryOf(row);
+    return JSON.stringify(item);
   }
 
-  private summaryOf(row: EndpointRow): EndpointProfileSummaryDto {
+  private summaryOf(row: EndpointPageRow): EndpointProfileSummaryDto {
     try {
-      // The consumer stores the summary with every merge; rows written before it have only the profile.
-      const s = row.summary ?? decodeProfile(row.profile ?? Buffer.alloc(0)).summary();
-      return {
-        flows: s.flows,
-        flowsAsClient: s.flowsAsClient,
-        flowsAsServer: s.flowsAsServer,
-        bytesIn: s.bytesIn,
-        bytesOut: s.bytesOut,
-        packetsIn: s.packetsIn,
-        packetsOut: s.packetsOut,
-        distinctPeers: s.distinctPeers,
-        distinctClientServices: s.distinctClientServices,
-        distinctServerServices: s.distinctServerServices,
-        activeHoursOfWeek: s.activeHoursOfWeek,
-        topServices: s.topServices.map((t) => serviceUseOf(t.key, t.flows)),
-      };
+      // Rows stored before the API summary: the core's summary, or only the profile.
+      return apiSummaryOf(row.legacySummary ?? decodeProfile(row.profile ?? Buffer.alloc(0)).summary());
     } catch (err) {
       // One damaged profile must not make the whole page fail; the endpoint still shows, with its stored flow count.
       this.metrics.corruptProfiles.inc();

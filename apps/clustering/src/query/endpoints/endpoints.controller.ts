@@ -10,9 +10,9 @@ export class EndpointsController {
   constructor(private readonly endpoints: EndpointQueryService) {}
 
   @MessagePattern(Subjects.clustering.endpointsList)
-  async list(@Payload() request: ListEndpointsRequestDto): Promise<JsonText<Page<EndpointDto>>> {
-    // Serialised once here; the gateway forwards the text to its client without parsing it.
-    return JsonText.of(await this.endpoints.list(request));
+  list(@Payload() request: ListEndpointsRequestDto): Promise<JsonText<Page<EndpointDto>>> {
+    // JSON text from PostgreSQL; the gateway forwards it to its client without parsing it.
+    return this.endpoints.list(request);
   }
 
   @MessagePattern(Subjects.clustering.endpointsGet)
