@@ -6,20 +6,20 @@
  * It reads OTEL_* variables directly because it runs before config validation; the service's env class validates
  * the same variables right after, and a bad value still stops the process.
  */
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import type * as SdkNode from '@opentelemetry/sdk-node';
+import type * as ExporterTraceOtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as InstrumentationHttp from '@opentelemetry/instrumentation-http';
+import type * as InstrumentationNest from '@opentelemetry/instrumentation-nestjs-core';
+import type * as InstrumentationPg from '@opentelemetry/instrumentation-pg';
+import type * as InstrumentationIoredis from '@opentelemetry/instrumentation-ioredis';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SemanticConventions from '@opentelemetry/semantic-conventions';
+import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-let sdk: NodeSDK | undefined;
+let sdk: SdkNode.NodeSDK | undefined;
 
 const OPS_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
@@ -48,6 +48,17 @@ export function startTracing(serviceName: string, serviceVersion = workspaceVers
   if (sdk) return;
   const endpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (!endpoint) return;
+  // Loaded only when tracing is on: the SDK, the exporter and the instrumentations take over a second to load, which
+  // every start of every service (and every test that starts one) would otherwise pay for nothing.
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof SdkNode;
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof ExporterTraceOtlpHttp;
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof InstrumentationHttp;
+  const { NestInstrumentation } = require('@opentelemetry/instrumentation-nestjs-core') as typeof InstrumentationNest;
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof InstrumentationPg;
+  const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof InstrumentationIoredis;
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
+  const { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } = require('@opentelemetry/semantic-conventions') as typeof SemanticConventions;
+  const { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
   const ratio = Number(process.env['OTEL_TRACES_SAMPLER_RATIO'] ?? '1');
   const spanProcessors = [
     new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces`, timeoutMillis: 5000 }), {

@@ -11,7 +11,8 @@
  * - cached_rps, cached_p99_ms: authenticated GET /api/v1/clusters, served from the Redis hot-read cache;
  * - uncached_rps, uncached_p95_ms: authenticated GET /api/v1/endpoints?limit=100 (NATS -> clustering -> PostgreSQL
  *   each time);
- * - bare_rps: a bare Fastify route answering the same JSON as /api/v1/clusters, in a child process, same run;
+ * - bare_rps: a bare Fastify route answering the same JSON as /api/v1/clusters, in a child process, same run: the mean
+ *   of a run right before and one right after the cached phase (bare_rps_before, bare_rps_after);
  * - ratio_cached_vs_bare = cached_rps / bare_rps;
  * - CPU milliseconds per request of the gateway, the clustering service and PostgreSQL (from /proc), the figures
  *   that do not depend on what else shares the machine.
@@ -267,11 +268,21 @@ async function main(): Promise<void> {
       return { figures, gatewayMs: per(cpuSeconds(gateway.pid) - g0), clusteringMs: per(cpuSeconds(clustering.pid) - c0), postgresMs: per(postgresCpuSeconds() - p0) };
     };
     const skipped: Run = { figures: none, gatewayMs: 0, clusteringMs: 0, postgresMs: 0 };
+    // The anchor runs right before and right after the cached phase and the ratio uses their mean: this machine's speed
+    // drifts within a run, and a single anchor run measured at another moment skews the ratio either way.
+    const bareRun = (when: string) => (ONLY.has('bare') ? load(`bare Fastify, same JSON (${when})`, `http://127.0.0.1:${barePort}/api/v1/clusters`, {}) : Promise.resolve(none));
+    const bareBefore = await bareRun('before');
     const cachedRun = ONLY.has('cached') ? await cpuPerRequestMs(() => load('cached GET /api/v1/clusters', clustersUrl, auth)) : skipped;
+    const bareAfter = await bareRun('after');
     const uncachedRun = ONLY.has('uncached')
       ? await cpuPerRequestMs(() => load('uncached GET /api/v1/endpoints?limit=100', `${base}/api/v1/endpoints?limit=100`, auth))
       : skipped;
-    const bareFigures = ONLY.has('bare') ? await load('bare Fastify, same JSON', `http://127.0.0.1:${barePort}/api/v1/clusters`, {}) : none;
+    const bareFigures: LoadFigures = {
+      ...bareAfter,
+      rps: (bareBefore.rps + bareAfter.rps) / 2,
+      non2xx: bareBefore.non2xx + bareAfter.non2xx,
+      errors: bareBefore.errors + bareAfter.errors,
+    };
     const [cached, uncached] = [cachedRun.figures, uncachedRun.figures];
     console.log(
       `CPU per request: cached gateway ${cachedRun.gatewayMs.toFixed(3)} ms; uncached gateway ${uncachedRun.gatewayMs.toFixed(3)} ms + clustering ${uncachedRun.clusteringMs.toFixed(3)} ms + PostgreSQL ${uncachedRun.postgresMs.toFixed(3)} ms`,
@@ -285,6 +296,8 @@ async function main(): Promise<void> {
       uncached_p95_ms: Number(uncached.p95.toFixed(2)),
       uncached_p99_ms: Number(uncached.p99.toFixed(2)),
       bare_rps: Math.round(bareFigures.rps),
+      bare_rps_before: Math.round(bareBefore.rps),
+      bare_rps_after: Math.round(bareAfter.rps),
       ratio_cached_vs_bare: bareFigures.rps > 0 ? Number((cached.rps / bareFigures.rps).toFixed(3)) : null,
       cached_gateway_cpu_ms_per_request: Number(cachedRun.gatewayMs.toFixed(3)),
       uncached_gateway_cpu_ms_per_request: Number(uncachedRun.gatewayMs.toFixed(3)),
