@@ -130,8 +130,8 @@ async function seedProfiles(tenantId: string): Promise<void> {
   await db.withTenant(tenantId, async (m) => {
     for (let i = 0; i < rows.length; i += 500) {
       await m.query(
-        `INSERT INTO endpoint_profiles (tenant_id, endpoint_key, address, profile, summary, flows, first_seen_at, last_seen_at)
-         SELECT $1, r.key, r.address::inet, decode(r.profile, 'base64'), r.summary, r.flows, to_timestamp(r.first / 1000.0), to_timestamp(r.last / 1000.0)
+        `INSERT INTO endpoint_profiles (tenant_id, endpoint_key, address, profile, api_summary, flows, first_seen_at, last_seen_at)
+         SELECT $1, r.key, r.address::inet, decode(r.profile, 'base64'), r.summary::json, r.flows, to_timestamp(r.first / 1000.0), to_timestamp(r.last / 1000.0)
          FROM jsonb_to_recordset($2::jsonb) AS r(key text, address text, profile text, summary jsonb, flows bigint, first double precision, last double precision)`,
         [tenantId, JSON.stringify(rows.slice(i, i + 500))],
       );

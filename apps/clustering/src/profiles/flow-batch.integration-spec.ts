@@ -155,13 +155,13 @@ describe('flow-batch consumer and endpoint profiles (real NATS JetStream and Pos
 
   async function storedProfiles(
     tenantId: string,
-  ): Promise<Map<string, { profile: Buffer; summary: unknown; flows: string; address: string | null; mac: string | null; first: Date | null; last: Date | null }>> {
+  ): Promise<Map<string, { profile: Buffer; summary: unknown; apiSummary: unknown; flows: string; address: string | null; mac: string | null; first: Date | null; last: Date | null }>> {
     const { rows } = await su.query(
-      `SELECT endpoint_key, profile, summary, flows, host(address) AS address, mac::text AS mac, first_seen_at, last_seen_at FROM endpoint_profiles WHERE tenant_id = $1`,
+      `SELECT endpoint_key, profile, summary, api_summary, flows, host(address) AS address, mac::text AS mac, first_seen_at, last_seen_at FROM endpoint_profiles WHERE tenant_id = $1`,
       [tenantId],
     );
     return new Map(
-      rows.map((r) => [r.endpoint_key, { profile: r.profile, summary: r.summary, flows: r.flows, address: r.address, mac: r.mac, first: r.first_seen_at, last: r.last_seen_at }]),
+      rows.map((r) => [r.endpoint_key, { profile: r.profile, summary: r.summary, apiSummary: r.api_summary, flows: r.flows, address: r.address, mac: r.mac, first: r.first_seen_at, last: r.last_seen_at }]),
     );
   }
 
@@ -293,7 +293,9 @@ describe('flow-batch consumer and endpoint profiles (real NATS JetStream and Pos
       const got = decodeProfile(stored.get(key)!.profile);
       expect({ key, ...got.summary() }).toEqual({ key, ...profile.summary() });
       // The summary readers use is the merged profile's, in the API's form, written in the same statement.
-      expect({ key, summary: stored.get(key)!.summary }).toEqual({ key, summary: apiSummaryOf(profile.summary()) });
+      expect({ key, summary: stored.get(key)!.apiSummary }).toEqual({ key, summary: apiSummaryOf(profile.summary()) });
+      // The older form is cleared: readers use the API summary.
+      expect({ key, legacy: stored.get(key)!.summary }).toEqual({ key, legacy: null });
     }
     expect(Number(stored.get('ip:10.2.0.100')!.flows)).toBe(16 * 4);
     const edgeFlows = (await storedEdges(tenantId)).reduce((sum, e) => sum + e.flows, 0);

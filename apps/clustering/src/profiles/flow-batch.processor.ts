@@ -68,7 +68,7 @@ export class FlowBatchProcessor {
           address: sighting?.address ?? null,
           addressSeenMs: sighting?.addressSeenMs ?? null,
           mac: sighting?.mac ?? null,
-          summary: apiSummaryOf(profile.summary()),
+          apiSummary: apiSummaryOf(profile.summary()),
         });
       }
       await profiles.updateMerged(updates);

@@ -1,3 +1,4 @@
+import type { EndpointProfileSummaryDto } from '@clarion/contracts';
 import type { EntityManager } from 'typeorm';
 
 
@@ -12,8 +13,8 @@ export interface EndpointProfileUpdate {
   address: string | null;
   addressSeenMs: number | null;
   mac: string | null;
-  /** The profile's summary (@clarion/clustering-core EndpointProfileSummary), stored for readers as jsonb. */
-  summary: object;
+  /** The profile's summary in the API's form (EndpointProfileSummaryDto), stored for readers as JSON text. */
+  apiSummary: EndpointProfileSummaryDto;
 }
 
 export interface EndpointProfileBytes {
@@ -72,10 +73,11 @@ export class EndpointProfileRepository {
            WHEN p.address IS NULL OR p.last_seen_at IS NULL OR u.address_seen >= p.last_seen_at THEN u.address
            ELSE p.address END,
          mac = COALESCE(u.mac, p.mac),
-         summary = u.summary,
+         api_summary = u.api_summary,
+         summary = NULL,
          updated_at = now()
-       FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::inet[], $7::timestamptz[], $8::macaddr[], $9::jsonb[])
-            AS u(endpoint_key, profile, flows, first_seen, last_seen, address, address_seen, mac, summary)
+       FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::inet[], $7::timestamptz[], $8::macaddr[], $9::json[])
+            AS u(endpoint_key, profile, flows, first_seen, last_seen, address, address_seen, mac, api_summary)
        WHERE p.endpoint_key = u.endpoint_key`,
       [
         updates.map((u) => u.endpointKey),
@@ -86,7 +88,7 @@ export class EndpointProfileRepository {
         updates.map((u) => u.address),
         updates.map((u) => iso(u.addressSeenMs)),
         updates.map((u) => u.mac),
-        updates.map((u) => JSON.stringify(u.summary)),
+        updates.map((u) => JSON.stringify(u.apiSummary)),
       ],
     );
   }

@@ -39,11 +39,11 @@ export interface EndpointPageRequest {
 }
 
 /**
- * A summary as older flow consumers stored it: @clarion/clustering-core's EndpointProfileSummary, services as the
- * core's encoded keys (and the profile's first and last sighting, which the API shows from their own columns). Rows
- * written since hold the API's EndpointProfileSummaryDto, which the page statement returns as it is.
+ * A summary as older flow consumers stored it (`summary`): @clarion/clustering-core's EndpointProfileSummary, services
+ * as the core's encoded keys. Rows merged since hold the API's EndpointProfileSummaryDto (`api_summary`), which the
+ * page statement embeds as it is.
  */
-export type LegacyProfileSummary = Omit<EndpointProfileSummaryDto, 'topServices'> & { topServices: Array<{ key: number; flows: number }>; firstSeenMs?: number };
+export type LegacyProfileSummary = Omit<EndpointProfileSummaryDto, 'topServices'> & { topServices: Array<{ key: number; flows: number }> };
 
 /** One endpoint of a page: the API's EndpointDto as JSON text, written by PostgreSQL. */
 export interface EndpointPageRow {
@@ -65,8 +65,6 @@ export interface EndpointPageRow {
 /** A timestamp as JavaScript's Date#toISOString writes it (UTC, milliseconds truncated as a JS Date truncates them). */
 const isoTime = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** Rows without a summary in the API's form: none at all, or one with the core's fields (see LegacyProfileSummary). */
-const NEEDS_SUMMARY = `(page.summary IS NULL OR page.summary ?| array['firstSeenMs', 'lastSeenMs'] OR jsonb_path_exists(page.summary, '$.topServices[*].key'))`;
 
 export interface ClusterRow {
   id: string;
@@ -125,7 +123,9 @@ export function endpointPageStatement(request: EndpointPageRequest): { text: str
   const limit = param(request.limit);
   return {
     text: `WITH page AS (
-       SELECT p.endpoint_key, p.address, p.mac, p.summary, CASE WHEN p.summary IS NULL THEN p.profile END AS profile,
+       SELECT p.endpoint_key, p.address, p.mac, p.api_summary,
+              CASE WHEN p.api_summary IS NULL THEN p.summary END AS legacy_summary,
+              CASE WHEN p.api_summary IS NULL AND p.summary IS NULL THEN p.profile END AS profile,
               p.flows, p.first_seen_at, p.last_seen_at,
               m.cluster_id, m.confidence, m.band, m.assigned_by, m.override_sgt, m.override_by, m.override_reason, m.override_at,
               COALESCE(m.override_sgt, cs.value) AS sgt,
@@ -146,14 +146,14 @@ export function endpointPageStatement(request: EndpointPageRequest): { text: str
               'override', CASE WHEN page.override_sgt IS NULL THEN NULL ELSE json_build_object(
                 'sgt', page.override_sgt, 'by', COALESCE(page.override_by, 'unknown'), 'reason', page.override_reason,
                 'at', ${isoTime("COALESCE(page.override_at, 'epoch'::timestamptz)")}) END,
-              'summary', CASE WHEN ${NEEDS_SUMMARY} THEN NULL ELSE page.summary END,
+              'summary', page.api_summary,
               'identity', CASE WHEN ident.imported_at IS NULL THEN NULL ELSE json_build_object(
                 'deviceType', ident.device_type, 'user', ident.user_name, 'groups', COALESCE(ident.groups, '{}'::text[]),
                 'importedAt', ${isoTime('ident.imported_at')}) END
             )::text AS item,
-            ${NEEDS_SUMMARY} AS "needsSummary",
-            CASE WHEN ${NEEDS_SUMMARY} THEN page.summary END AS "legacySummary",
-            CASE WHEN ${NEEDS_SUMMARY} AND page.summary IS NULL THEN page.profile END AS profile,
+            page.api_summary IS NULL AS "needsSummary",
+            page.legacy_summary AS "legacySummary",
+            page.profile,
             page.flows::text AS flows,
             page.sort_value::text AS "sortValue"
      FROM page

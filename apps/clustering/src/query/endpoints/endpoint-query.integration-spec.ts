@@ -183,26 +183,32 @@ describe('endpoint and cluster queries (PostgreSQL)', () => {
     expect(unassigned).toMatchObject({ clusterId: null, sgt: null, sgtName: null, confidence: 0, band: 'very_low', assignedBy: null, override: null });
   });
 
-  it('returns the summary the flow consumer stored as it is, computes the older form, decodes the profile of a row that has none', async () => {
-    const decoded = await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' });
-    // What the consumer stores now: the API's summary, returned by PostgreSQL as stored.
-    const current = { ...decoded.summary, flows: 123_456 };
-    await superuser.query(`UPDATE endpoint_profiles SET summary = $3 WHERE tenant_id = $1 AND endpoint_key = $2`, [tenantA, 'ip:10.4.0.2', JSON.stringify(current)]);
-    expect((await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' })).summary).toEqual(current);
-    expect((await listPage({ actor: actor(tenantA), search: '10.4.0.2' })).items.map((e) => e.summary)).toEqual([current]);
-    // What older consumers stored: the core's EndpointProfileSummary, services as encoded keys.
-    const stored = { ...decoded.summary, flows: 987_654, topServices: [{ key: serviceKey(ServiceRole.SERVER, 6, 443), flows: 41 }] };
-    await superuser.query(`UPDATE endpoint_profiles SET summary = $3 WHERE tenant_id = $1 AND endpoint_key = $2`, [tenantA, 'ip:10.4.0.2', JSON.stringify(stored)]);
+  it('returns the summary the flow consumer stored as it is, converts the older form, decodes the profile of a row that has neither', async () => {
+    const key = 'ip:10.4.0.2';
+    const set = (column: 'api_summary' | 'summary', value: unknown) =>
+      superuser.query(`UPDATE endpoint_profiles SET ${column} = $3 WHERE tenant_id = $1 AND endpoint_key = $2`, [tenantA, key, value === null ? null : JSON.stringify(value)]);
+    const read = async () => ({
+      detail: (await endpoints.get({ actor: actor(tenantA), id: key })).summary,
+      inPage: (await listPage({ actor: actor(tenantA), search: '10.4.0.2' })).items.map((e) => e.summary),
+    });
+    // Neither stored (rows older than both columns): decoded from the profile.
+    const decoded = (await read()).detail;
+    expect(decoded.flows).toBe(seededA.find((s) => s.key === key)!.flows);
     try {
-      const fromColumn = await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' });
-      expect(fromColumn.summary.flows).toBe(987_654);
-      expect(fromColumn.summary.topServices).toEqual([expect.objectContaining({ role: 'server', protocol: 6, port: 443, flows: 41 })]);
-      const page = await listPage({ actor: actor(tenantA), search: '10.4.0.2' });
-      expect(page.items.map((e) => e.summary.flows)).toEqual([987_654]);
+      // What older consumers stored: the core's EndpointProfileSummary, services as encoded keys.
+      const legacy = { ...decoded, flows: 987_654, topServices: [{ key: serviceKey(ServiceRole.SERVER, 6, 443), flows: 41 }] };
+      await set('summary', legacy);
+      const converted = { ...decoded, flows: 987_654, topServices: [{ role: 'server', protocol: 6, port: 443, service: 'https', flows: 41 }] };
+      expect(await read()).toEqual({ detail: converted, inPage: [converted] });
+      // What the consumer stores now: the API's summary, embedded by PostgreSQL as stored; it wins over the older one.
+      const current = { ...decoded, flows: 123_456 };
+      await set('api_summary', current);
+      expect(await read()).toEqual({ detail: current, inPage: [current] });
     } finally {
-      await superuser.query(`UPDATE endpoint_profiles SET summary = NULL WHERE tenant_id = $1 AND endpoint_key = $2`, [tenantA, 'ip:10.4.0.2']);
+      await set('api_summary', null);
+      await set('summary', null);
     }
-    expect((await endpoints.get({ actor: actor(tenantA), id: 'ip:10.4.0.2' })).summary).toEqual(decoded.summary);
+    expect((await read()).detail).toEqual(decoded);
   });
 
   it('writes times as Date#toISOString does and the same endpoint in a page as in its detail', async () => {
