@@ -63,4 +63,21 @@ describe('RateLimiter (Redis sliding window)', () => {
     // Refused by address: the principal was not counted again (still 3, so a hit is refused, not 4).
     expect((await one.hit(`principal:${id}`, 4, 60)).allowed).toBe(true);
   });
+
+  it("expires a bucket two windows after its window's first request, not later however many follow", async () => {
+    const bucket = `test:${randomUUID()}`;
+    // Not across a window boundary (they fall on whole minutes of Redis's clock): wait for the next window if close.
+    const [seconds] = await clients[0].client.time();
+    const intoWindow = Number(seconds) % 60;
+    if (intoWindow > 57) await new Promise((r) => setTimeout(r, (61 - intoWindow) * 1000));
+    await one.hit(bucket, 100, 60);
+    const first = await clients[0].client.pttl(rateLimitKey(bucket));
+    expect(first).toBeGreaterThan(119_000);
+    expect(first).toBeLessThanOrEqual(120_000);
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 5; i++) await (i % 2 ? one : two).hit(bucket, 100, 60);
+    const later = await clients[0].client.pttl(rateLimitKey(bucket));
+    expect(later).toBeLessThan(first);
+    expect(later).toBeGreaterThan(first - 5_000);
+  });
 });

@@ -10,38 +10,45 @@ import type { RedisClient } from '@clarion/persistence';
  * (this one, the admission of a verified caller, and the hot-read admission that also reads the cache) start with it.
  */
 export const SLIDING_WINDOW_LUA_FUNCTION = `
-local function slidingWindowHit(key, window, limit)
+local function redisNowMs()
   local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function slidingWindowHit(key, window, limit, now)
+  now = now or redisNowMs()
   local idx = math.floor(now / window)
   local stored = redis.call('HMGET', key, 'w', 'c', 'p')
   local w = tonumber(stored[1])
   local c = tonumber(stored[2]) or 0
   local p = tonumber(stored[3]) or 0
-  if w ~= idx then
+  local rolled = w ~= idx
+  if rolled then
     if w == idx - 1 then p = c else p = 0 end
     c = 0
   end
   local windowStart = idx * window
   local elapsed = (now - windowStart) / window
   local estimate = p * (1 - elapsed) + c
-  if estimate + 1 > limit then
-    local wait
-    if c + 1 > limit then
-      -- Not before the next window, and then until the carried-over count has decayed enough.
-      wait = (windowStart + window - now) + math.ceil(window * math.max(0, 1 - (limit - 1) / c))
-    else
-      -- Within this window, once the previous window's weight has fallen far enough.
-      wait = math.ceil(windowStart + window * (1 - (limit - c - 1) / p) - now)
-    end
+  local allowed = estimate + 1 <= limit
+  if allowed then c = c + 1 end
+  if rolled then
+    -- A new window: its first write also sets the expiry, two windows from now, so the count outlives the next
+    -- window (which weighs it) and no longer. Later writes in the window touch the count only.
     redis.call('HSET', key, 'w', idx, 'c', c, 'p', p)
     redis.call('PEXPIRE', key, window * 2)
-    return {0, 0, math.max(1, wait)}
+  elseif allowed then
+    redis.call('HSET', key, 'c', c)
   end
-  c = c + 1
-  redis.call('HSET', key, 'w', idx, 'c', c, 'p', p)
-  redis.call('PEXPIRE', key, window * 2)
-  return {1, math.floor(limit - estimate - 1), 0}
+  if allowed then return {1, math.floor(limit - estimate - 1), 0} end
+  local wait
+  if c + 1 > limit then
+    -- Not before the next window, and then until the carried-over count has decayed enough.
+    wait = (windowStart + window - now) + math.ceil(window * math.max(0, 1 - (limit - 1) / c))
+  else
+    -- Within this window, once the previous window's weight has fallen far enough.
+    wait = math.ceil(windowStart + window * (1 - (limit - c - 1) / p) - now)
+  end
+  return {0, 0, math.max(1, wait)}
 end
 `;
 
@@ -56,9 +63,10 @@ return slidingWindowHit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
  */
 export const ADMISSION_LUA_FUNCTION = `${SLIDING_WINDOW_LUA_FUNCTION}
 local function admitBoth(addressKey, principalKey, window, addressLimit, principalLimit)
-  local byAddress = slidingWindowHit(addressKey, window, addressLimit)
+  local now = redisNowMs()
+  local byAddress = slidingWindowHit(addressKey, window, addressLimit, now)
   if byAddress[1] == 0 then return { 'ip', byAddress[3] } end
-  local byPrincipal = slidingWindowHit(principalKey, window, principalLimit)
+  local byPrincipal = slidingWindowHit(principalKey, window, principalLimit, now)
   if byPrincipal[1] == 0 then return { 'principal', byPrincipal[3] } end
   return { '' }
 end
