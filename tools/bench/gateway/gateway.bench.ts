@@ -15,7 +15,8 @@
  *   of a run right before and one right after the cached phase (bare_rps_before, bare_rps_after);
  * - ratio_cached_vs_bare = cached_rps / bare_rps;
  * - CPU milliseconds per request of the gateway, the clustering service and PostgreSQL (from /proc), the figures
- *   that do not depend on what else shares the machine.
+ *   that do not depend on what else shares the machine; for the uncached page also nats-server and autocannon, and
+ *   their sum (uncached_machine_cpu_ms_per_request): the pages per second the machine's cores could sustain at most.
  * Prints human-readable lines, then one JSON line.
  */
 import './bench-database';
@@ -260,14 +261,25 @@ async function main(): Promise<void> {
       gatewayMs: number;
       clusteringMs: number;
       postgresMs: number;
+      natsMs: number;
+      /** autocannon, in this process. */
+      loadMs: number;
     }
     const cpuPerRequestMs = async (run: () => Promise<LoadFigures>): Promise<Run> => {
-      const [g0, c0, p0] = [cpuSeconds(gateway.pid), cpuSeconds(clustering.pid), postgresCpuSeconds()];
+      const [g0, c0, p0, n0, l0] = [cpuSeconds(gateway.pid), cpuSeconds(clustering.pid), postgresCpuSeconds(), cpuSeconds(nats.pid), process.cpuUsage()];
       const figures = await run();
       const per = (s: number) => (figures.requests > 0 ? (s * 1000) / figures.requests : 0);
-      return { figures, gatewayMs: per(cpuSeconds(gateway.pid) - g0), clusteringMs: per(cpuSeconds(clustering.pid) - c0), postgresMs: per(postgresCpuSeconds() - p0) };
+      const load = process.cpuUsage(l0);
+      return {
+        figures,
+        gatewayMs: per(cpuSeconds(gateway.pid) - g0),
+        clusteringMs: per(cpuSeconds(clustering.pid) - c0),
+        postgresMs: per(postgresCpuSeconds() - p0),
+        natsMs: per(cpuSeconds(nats.pid) - n0),
+        loadMs: per((load.user + load.system) / 1e6),
+      };
     };
-    const skipped: Run = { figures: none, gatewayMs: 0, clusteringMs: 0, postgresMs: 0 };
+    const skipped: Run = { figures: none, gatewayMs: 0, clusteringMs: 0, postgresMs: 0, natsMs: 0, loadMs: 0 };
     // The anchor runs right before and right after the cached phase and the ratio uses their mean: this machine's speed
     // drifts within a run, and a single anchor run measured at another moment skews the ratio either way.
     const bareRun = (when: string) => (ONLY.has('bare') ? load(`bare Fastify, same JSON (${when})`, `http://127.0.0.1:${barePort}/api/v1/clusters`, {}) : Promise.resolve(none));
@@ -284,8 +296,10 @@ async function main(): Promise<void> {
       errors: bareBefore.errors + bareAfter.errors,
     };
     const [cached, uncached] = [cachedRun.figures, uncachedRun.figures];
+    // Everything one uncached page costs the machine, and the rate two cores could sustain at that cost.
+    const uncachedTotalMs = uncachedRun.gatewayMs + uncachedRun.clusteringMs + uncachedRun.postgresMs + uncachedRun.natsMs + uncachedRun.loadMs;
     console.log(
-      `CPU per request: cached gateway ${cachedRun.gatewayMs.toFixed(3)} ms; uncached gateway ${uncachedRun.gatewayMs.toFixed(3)} ms + clustering ${uncachedRun.clusteringMs.toFixed(3)} ms + PostgreSQL ${uncachedRun.postgresMs.toFixed(3)} ms`,
+      `CPU per request: cached gateway ${cachedRun.gatewayMs.toFixed(3)} ms; uncached gateway ${uncachedRun.gatewayMs.toFixed(3)} ms + clustering ${uncachedRun.clusteringMs.toFixed(3)} ms + PostgreSQL ${uncachedRun.postgresMs.toFixed(3)} ms + nats-server ${uncachedRun.natsMs.toFixed(3)} ms + autocannon ${uncachedRun.loadMs.toFixed(3)} ms = ${uncachedTotalMs.toFixed(3)} ms (at most ${uncachedTotalMs > 0 ? Math.round((cpus().length * 1000) / uncachedTotalMs) : 0} pages/s on ${cpus().length} cores)`,
     );
 
     const figures = {
@@ -303,6 +317,9 @@ async function main(): Promise<void> {
       uncached_gateway_cpu_ms_per_request: Number(uncachedRun.gatewayMs.toFixed(3)),
       uncached_clustering_cpu_ms_per_request: Number(uncachedRun.clusteringMs.toFixed(3)),
       uncached_postgres_cpu_ms_per_request: Number(uncachedRun.postgresMs.toFixed(3)),
+      uncached_nats_cpu_ms_per_request: Number(uncachedRun.natsMs.toFixed(3)),
+      uncached_autocannon_cpu_ms_per_request: Number(uncachedRun.loadMs.toFixed(3)),
+      uncached_machine_cpu_ms_per_request: Number(uncachedTotalMs.toFixed(3)),
       non_2xx: cached.non2xx + uncached.non2xx + bareFigures.non2xx,
       errors: cached.errors + uncached.errors + bareFigures.errors,
       connections: CONNECTIONS,

@@ -21,6 +21,11 @@ export class NatsServerProcess {
   private port?: number;
   url = '';
 
+  /** The server's process id while it runs (for CPU accounting in benchmarks). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<string> {
     this.port = await freePort();
     this.storeDir = mkdtempSync(join(tmpdir(), 'clarion-nats-'));
