@@ -126,14 +126,14 @@ async function seedProfiles(tenantId: string): Promise<void> {
   // Only the enterprise's own endpoints (their peers are a few shared servers and the internet).
   const rows = [...profiles]
     .filter(([key]) => key.startsWith('ip:10.2'))
-    // With the summary the flow consumer stores alongside each profile (the API's form).
-    .map(([key, p]) => ({ key, address: key.slice(3), profile: Buffer.from(encodeProfile(p)).toString('base64'), summary: apiSummaryOf(p.summary()), flows: p.flows, first: p.firstSeenMs, last: p.lastSeenMs }));
+    // With the summary the flow consumer stores alongside each profile (the API's form, as JSON.stringify writes it).
+    .map(([key, p]) => ({ key, address: key.slice(3), profile: Buffer.from(encodeProfile(p)).toString('base64'), summary: JSON.stringify(apiSummaryOf(p.summary())), flows: p.flows, first: p.firstSeenMs, last: p.lastSeenMs }));
   await db.withTenant(tenantId, async (m) => {
     for (let i = 0; i < rows.length; i += 500) {
       await m.query(
         `INSERT INTO endpoint_profiles (tenant_id, endpoint_key, address, profile, api_summary, flows, first_seen_at, last_seen_at)
          SELECT $1, r.key, r.address::inet, decode(r.profile, 'base64'), r.summary::json, r.flows, to_timestamp(r.first / 1000.0), to_timestamp(r.last / 1000.0)
-         FROM jsonb_to_recordset($2::jsonb) AS r(key text, address text, profile text, summary jsonb, flows bigint, first double precision, last double precision)`,
+         FROM jsonb_to_recordset($2::jsonb) AS r(key text, address text, profile text, summary text, flows bigint, first double precision, last double precision)`,
         [tenantId, JSON.stringify(rows.slice(i, i + 500))],
       );
     }
@@ -244,6 +244,10 @@ async function main(): Promise<void> {
     await second.text();
     console.log(`GET /api/v1/clusters: ${body.length} bytes, cache ${first.headers.get('x-cache')} then ${second.headers.get('x-cache')}`);
     if (second.headers.get('x-cache') !== 'hit') throw new Error('the second read of /api/v1/clusters was not a cache hit');
+    const endpointPage = await fetch(`${base}/api/v1/endpoints?limit=100`, { headers: auth });
+    const endpointPageBytes = (await endpointPage.arrayBuffer()).byteLength;
+    if (endpointPage.status !== 200) throw new Error(`GET /api/v1/endpoints?limit=100 answered ${endpointPage.status}`);
+    console.log(`GET /api/v1/endpoints?limit=100: ${endpointPageBytes} bytes`);
 
     const bodyFile = join(tmp, 'clusters.json');
     writeFileSync(bodyFile, body);
@@ -320,6 +324,7 @@ async function main(): Promise<void> {
       uncached_nats_cpu_ms_per_request: Number(uncachedRun.natsMs.toFixed(3)),
       uncached_autocannon_cpu_ms_per_request: Number(uncachedRun.loadMs.toFixed(3)),
       uncached_machine_cpu_ms_per_request: Number(uncachedTotalMs.toFixed(3)),
+      uncached_page_bytes: endpointPageBytes,
       non_2xx: cached.non2xx + uncached.non2xx + bareFigures.non2xx,
       errors: cached.errors + uncached.errors + bareFigures.errors,
       connections: CONNECTIONS,

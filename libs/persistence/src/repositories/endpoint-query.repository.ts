@@ -62,6 +62,19 @@ export interface EndpointPageRow {
   sortValue: string;
 }
 
+/**
+ * A JSON object as SQL text, written compactly as JSON.stringify writes it (json_build_object puts spaces around every
+ * colon and comma, 10 % of a page). Keys are this file's constants; values go through to_json, which escapes them,
+ * except members marked 'json', whose SQL is JSON text already (a nested object, a json column). SQL NULL is null.
+ */
+function jsonObject(members: ReadonlyArray<readonly [key: string, sql: string, form?: 'json']>): string {
+  const parts = members.map(([key, sql, form], i) => {
+    const value = form === 'json' ? `(${sql})::text` : `to_json(${sql})::text`;
+    return `'${i === 0 ? '{' : ','}${JSON.stringify(key)}:' || COALESCE(${value}, 'null')`;
+  });
+  return `(${parts.join(' || ')} || '}')`;
+}
+
 /** A timestamp as JavaScript's Date#toISOString writes it (UTC, milliseconds truncated as a JS Date truncates them). */
 const isoTime = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -138,19 +151,41 @@ export function endpointPageStatement(request: EndpointPageRequest): { text: str
        LIMIT ${limit}
      )
      SELECT page.endpoint_key AS id,
-            json_build_object(
-              'id', page.endpoint_key, 'address', host(page.address), 'mac', page.mac::text,
-              'firstSeenAt', ${isoTime('page.first_seen_at')}, 'lastSeenAt', ${isoTime('page.last_seen_at')},
-              'clusterId', page.cluster_id, 'clusterLabel', c.label, 'sgt', page.sgt, 'sgtName', s.name,
-              'confidence', COALESCE(page.confidence, 0), 'band', COALESCE(page.band, 'very_low'), 'assignedBy', page.assigned_by,
-              'override', CASE WHEN page.override_sgt IS NULL THEN NULL ELSE json_build_object(
-                'sgt', page.override_sgt, 'by', COALESCE(page.override_by, 'unknown'), 'reason', page.override_reason,
-                'at', ${isoTime("COALESCE(page.override_at, 'epoch'::timestamptz)")}) END,
-              'summary', page.api_summary,
-              'identity', CASE WHEN ident.imported_at IS NULL THEN NULL ELSE json_build_object(
-                'deviceType', ident.device_type, 'user', ident.user_name, 'groups', COALESCE(ident.groups, '{}'::text[]),
-                'importedAt', ${isoTime('ident.imported_at')}) END
-            )::text AS item,
+            ${jsonObject([
+              ['id', 'page.endpoint_key'],
+              ['address', 'host(page.address)'],
+              ['mac', 'page.mac::text'],
+              ['firstSeenAt', isoTime('page.first_seen_at')],
+              ['lastSeenAt', isoTime('page.last_seen_at')],
+              ['clusterId', 'page.cluster_id'],
+              ['clusterLabel', 'c.label'],
+              ['sgt', 'page.sgt'],
+              ['sgtName', 's.name'],
+              ['confidence', 'COALESCE(page.confidence, 0)'],
+              ['band', "COALESCE(page.band, 'very_low')"],
+              ['assignedBy', 'page.assigned_by'],
+              [
+                'override',
+                `CASE WHEN page.override_sgt IS NOT NULL THEN ${jsonObject([
+                  ['sgt', 'page.override_sgt'],
+                  ['by', "COALESCE(page.override_by, 'unknown')"],
+                  ['reason', 'page.override_reason'],
+                  ['at', isoTime("COALESCE(page.override_at, 'epoch'::timestamptz)")],
+                ])} END`,
+                'json',
+              ],
+              ['summary', 'page.api_summary', 'json'],
+              [
+                'identity',
+                `CASE WHEN ident.imported_at IS NOT NULL THEN ${jsonObject([
+                  ['deviceType', 'ident.device_type'],
+                  ['user', 'ident.user_name'],
+                  ['groups', "COALESCE(ident.groups, '{}'::text[])"],
+                  ['importedAt', isoTime('ident.imported_at')],
+                ])} END`,
+                'json',
+              ],
+            ])} AS item,
             page.api_summary IS NULL AS "needsSummary",
             page.legacy_summary AS "legacySummary",
             page.profile,
