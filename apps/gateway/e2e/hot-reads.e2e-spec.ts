@@ -187,4 +187,23 @@ describe('hot-read cache and ETags (two gateways, auth, clustering)', () => {
     expect(served).toBeGreaterThanOrEqual(PRINCIPAL_LIMIT - 5);
     expect(served).toBeLessThanOrEqual(PRINCIPAL_LIMIT);
   });
+
+  it('answers an API key whose verification is cached from the fast lane too, and only within its scopes', async () => {
+    const [a, b] = stack.bases;
+    const created = await call(a, '/api/v1/api-keys', { method: 'POST', headers: bearer(token), body: { name: 'hot-read robot', scopes: ['clusters:read'] } });
+    expect(created.status).toBe(201);
+    const headers = { 'x-api-key': (created.json as { key: string }).key };
+    // The first use verifies the key over NATS and caches it in Redis (full path); the next uses are admitted ahead.
+    const first = await call(b, '/api/v1/clusters', { headers });
+    expect(first.status).toBe(200);
+    const before = await fastLaneHits(0);
+    const hit = await call(a, '/api/v1/clusters', { headers });
+    expect([hit.status, hit.headers.get('x-cache')]).toEqual([200, 'hit']);
+    expect(await fastLaneHits(0)).toBe(before + 1);
+    expect(hit.text).toBe(first.text);
+    // Outside its scopes the key is refused as on the full path, and never sees a cached answer.
+    const matrix = await call(a, '/api/v1/policy/matrix', { headers });
+    expect([matrix.status, matrix.headers.get('x-cache')]).toEqual([403, null]);
+    expect(await fastLaneHits(0)).toBe(before + 1);
+  });
 });

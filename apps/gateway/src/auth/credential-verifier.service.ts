@@ -67,7 +67,7 @@ export class CredentialVerifierService {
     if (presented.startsWith('clr_')) {
       if (!API_KEY_PATTERN.test(presented)) throw new DomainException(ErrorCode.Unauthenticated, 'the API key is not valid');
       const principal = (await this.apiKeys.get(presented)) ?? (await this.verifyApiKey(presented));
-      return { kind: 'api_key', tenantId: principal.tenantId, id: principal.apiKeyId, permissions: principal.permissions as Permission[], ...client };
+      return actorOfApiKey(principal, client);
     }
     return actorOfToken(await this.verifyToken(presented), client);
   }
@@ -82,6 +82,27 @@ export class CredentialVerifierService {
     const token = BEARER_PATTERN.exec(authorization)?.[1];
     const known = token === undefined ? undefined : this.verifiedTokens.get(token);
     return known !== undefined && known.untilMs > Date.now() ? actorOfToken(known, client) : undefined;
+  }
+
+  /**
+   * The actor of an API key whose verification is in the shared Redis cache (one Redis read, as `verify` does first);
+   * undefined for anything else, or when Redis does not answer, which `verify` then handles. The same cache as
+   * `verify`, so the same bound on a revoked key: at most API_KEY_CACHE_TTL_S.
+   */
+  async cachedApiKeyActor(headers: Record<string, string | string[] | undefined>, client: { sourceIp?: string; userAgent?: string }): Promise<ActorDto | undefined> {
+    // The same reading of the headers as `verify`: a malformed Authorization header is refused there, so not taken here.
+    const headerKey = headers['x-api-key'];
+    const authorization = typeof headers['authorization'] === 'string' ? headers['authorization'] : undefined;
+    const bearer = authorization === undefined ? undefined : BEARER_PATTERN.exec(authorization)?.[1];
+    if (authorization !== undefined && bearer === undefined) return undefined;
+    const presented = typeof headerKey === 'string' ? headerKey : bearer;
+    if (presented === undefined || !presented.startsWith('clr_') || !API_KEY_PATTERN.test(presented)) return undefined;
+    try {
+      const principal = await this.apiKeys.get(presented);
+      return principal === null ? undefined : actorOfApiKey(principal, client);
+    } catch {
+      return undefined;
+    }
   }
 
   private async verifyToken(token: string): Promise<RememberedToken> {
@@ -108,6 +129,10 @@ export class CredentialVerifierService {
     await this.apiKeys.put(key, principal);
     return principal;
   }
+}
+
+function actorOfApiKey(principal: { tenantId: string; apiKeyId: string; permissions: readonly string[] }, client: { sourceIp?: string; userAgent?: string }): ActorDto {
+  return { kind: 'api_key', tenantId: principal.tenantId, id: principal.apiKeyId, permissions: principal.permissions as Permission[], ...client };
 }
 
 function actorOfToken({ claims, permissions }: RememberedToken, client: { sourceIp?: string; userAgent?: string }): ActorDto {

@@ -35,9 +35,12 @@ interface Setup {
   /** Rate-limit admissions of other routes: address and principal. */
   limitsAdmitted: Array<[string, string]>;
   seenCounted: Array<boolean | undefined>;
+  seenActors: Array<ActorDto | undefined>;
+  /** The client info the credential lookups were given (remembered token, then cached API key). */
+  clients: unknown[];
 }
 
-async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission | null; limits?: AdmissionDecision | null }): Promise<Setup> {
+async function setup(options: { actor?: ActorDto; apiKeyActor?: ActorDto; admission?: HotReadAdmission | null; limits?: AdmissionDecision | null }): Promise<Setup> {
   const app = Fastify();
   const handled: string[] = [];
   const admitted: Setup['admitted'] = [];
@@ -45,6 +48,8 @@ async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission |
   const seenAdmissions: Setup['seenAdmissions'] = [];
   const limitsAdmitted: Setup['limitsAdmitted'] = [];
   const seenCounted: Setup['seenCounted'] = [];
+  const seenActors: Setup['seenActors'] = [];
+  const clients: unknown[] = [];
   registerHotReadFastLane(app, {
     routes: [
       route('/api/v1/clusters', true),
@@ -52,7 +57,16 @@ async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission |
       route('/api/v1/users', false, ['users:read']),
       route('/api/v1/public', false, undefined),
     ],
-    credentials: { rememberedActor: () => options.actor } as unknown as CredentialVerifierService,
+    credentials: {
+      rememberedActor: (_headers: unknown, client: unknown) => {
+        clients.push(client);
+        return options.actor;
+      },
+      cachedApiKeyActor: async (_headers: unknown, client: unknown) => {
+        clients.push(client);
+        return options.apiKeyActor;
+      },
+    } as unknown as CredentialVerifierService,
     hot: {
       admit: async (tenantId: string, resource: string) => {
         admitted.push({ tenantId, resource });
@@ -74,11 +88,12 @@ async function setup(options: { actor?: ActorDto; admission?: HotReadAdmission |
       handled.push(path);
       seenAdmissions.push((request as AuthenticatedRequest).hotReadAdmission);
       seenCounted.push((request as AuthenticatedRequest).rateLimitsCounted);
+      seenActors.push((request as AuthenticatedRequest).admittedActor);
       return { from: 'handler' };
     });
   }
   await app.ready();
-  return { app, handled, admitted, refusedBuckets, seenAdmissions, limitsAdmitted, seenCounted };
+  return { app, handled, admitted, refusedBuckets, seenAdmissions, limitsAdmitted, seenCounted, seenActors, clients };
 }
 
 const hit = (body: string): HotReadAdmission => ({ lookup: { key: 'k', resource: 'r', hit: { etag: 'W/"abc"', body } } });
@@ -111,6 +126,30 @@ describe('fast lane (verified callers: one admission; hot reads: with the lookup
     expect(s.seenAdmissions).toEqual([undefined]);
     expect(s.limitsAdmitted).toEqual([]);
     expect(s.seenCounted).toEqual([undefined]);
+  });
+
+  it('admits an API key whose verification is cached like a remembered token: hits answered, the caller handed on', async () => {
+    const key: ActorDto = { kind: 'api_key', tenantId: TENANT, id: 'k1', permissions: ['clusters:read', 'users:read'] };
+    const hitting = await setup({ apiKeyActor: key, admission: hit('{"items":["k"]}') });
+    const res = await hitting.app.inject({ method: 'GET', url: '/api/v1/clusters', headers: { 'x-api-key': 'clr_x' } });
+    expect(res.body).toBe('{"items":["k"]}');
+    expect(hitting.handled).toEqual([]);
+    expect(hitting.admitted).toEqual([{ tenantId: TENANT, resource: expect.any(String) }]);
+    const other = await setup({ apiKeyActor: key });
+    await other.app.inject({ method: 'GET', url: '/api/v1/users', headers: { 'x-api-key': 'clr_x', 'user-agent': 'robot/1' } });
+    expect(other.limitsAdmitted).toEqual([['127.0.0.1', `${TENANT}:api_key:k1`]]);
+    expect(other.seenActors).toEqual([key]);
+    // Asked with the request's client, as the guard would (address, user agent).
+    expect(other.clients).toEqual([{ sourceIp: '127.0.0.1', userAgent: 'robot/1' }, { sourceIp: '127.0.0.1', userAgent: 'robot/1' }]);
+  });
+
+  it('hands the admitted caller to the guard; a caller it did not admit is left for the guard to verify', async () => {
+    const admittedCaller = await setup({ actor: reader });
+    await admittedCaller.app.inject({ method: 'GET', url: '/api/v1/clusters' });
+    expect(admittedCaller.seenActors).toEqual([reader]);
+    const refusedPermission = await setup({ actor: reader });
+    await refusedPermission.app.inject({ method: 'GET', url: '/api/v1/policy/matrix' });
+    expect(refusedPermission.seenActors).toEqual([undefined]);
   });
 
   it('leaves callers it has not verified (API keys, new tokens) to the full path', async () => {

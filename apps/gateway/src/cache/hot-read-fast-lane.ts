@@ -1,7 +1,7 @@
 import { RequestContext } from '@clarion/observability';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CredentialVerifierService } from '../auth/credential-verifier.service';
-import type { AuthenticatedRequest } from '../http/access.guard';
+import { clientOf, type AuthenticatedRequest } from '../http/access.guard';
 import type { RouteEntry } from '../http/route-table';
 import { principalSubject, RateLimitService } from '../rate-limit/rate-limit.service';
 import { retryAfterSecondsOf } from '../rate-limit/rate-limiter';
@@ -18,14 +18,16 @@ export interface HotReadFastLaneDeps {
 }
 
 /**
- * Callers this instance has already verified, admitted ahead of Nest's pipeline. When the caller presents a Bearer
- * token verified here within the last minute and holds the route's permissions (from the same route table the access
- * guard enforces), one Redis script counts both rate limits (per address, per principal: the same buckets the address
+ * Callers already verified, admitted ahead of Nest's pipeline. When the caller presents a Bearer token verified here
+ * within the last minute, or an API key whose verification is in the shared Redis cache (one read, as the guard's
+ * first step), and holds the route's permissions (from the same route table the access guard enforces), one Redis
+ * script counts both rate limits (per address, per principal: the same buckets the address
  * hook and the guard count one after the other); the request is then marked so that neither counts it again. On a
  * hot read (a GET whose answer depends only on the tenant, the route and its parameters, and every cached entry was
  * computed by the full pipeline for a caller of that tenant) the same script also looks the answer up, and a hit is
- * sent as stored; a miss continues with the lookup to reuse. Everything else (API keys, tokens not yet verified here,
- * missing permissions, public routes, Redis errors) takes the usual path.
+ * sent as stored; otherwise the request continues with the caller, the counts and the lookup to reuse. Everything
+ * else (tokens not yet verified here, API keys not in the cache, missing permissions, public routes, Redis errors)
+ * takes the usual path.
  */
 export function registerHotReadFastLane(fastify: FastifyInstance, deps: HotReadFastLaneDeps): void {
   const byRoute = new Map<string, { permissions: readonly string[]; hotRead: boolean }>();
@@ -37,13 +39,15 @@ export function registerHotReadFastLane(fastify: FastifyInstance, deps: HotReadF
     const route = request.routeOptions.url;
     const entry = route === undefined ? undefined : byRoute.get(`${request.method} ${route}`);
     if (route === undefined || entry === undefined) return undefined;
-    const actor = deps.credentials.rememberedActor(request.headers, { sourceIp: request.ip });
+    const client = clientOf(request);
+    const actor = deps.credentials.rememberedActor(request.headers, client) ?? (await deps.credentials.cachedApiKeyActor(request.headers, client));
     if (actor === undefined || !entry.permissions.every((p) => (actor.permissions as string[]).includes(p))) return undefined;
     if (!entry.hotRead) {
       const decision = await deps.rateLimits.admit(request.ip, principalSubject(actor));
       if (decision === null) return undefined;
       if (decision.refused) return deps.refuse(request, reply, retryAfterSecondsOf(decision.refused.waitMs));
       request.rateLimitsCounted = true;
+      request.admittedActor = actor;
       return undefined;
     }
     const resource = hotReadResource(route, request.params, request.query);
@@ -54,6 +58,7 @@ export function registerHotReadFastLane(fastify: FastifyInstance, deps: HotReadF
       return deps.refuse(request, reply, retryAfterSecondsOf(admission.refused.waitMs));
     }
     request.rateLimitsCounted = true;
+    request.admittedActor = actor;
     request.hotReadAdmission = { lookup: admission.lookup };
     if (!admission.lookup.hit) return undefined;
     RequestContext.set('tenantId', actor.tenantId);

@@ -58,6 +58,17 @@ function setup(verified: ActorDto | DomainException, extras: { method?: string; 
 }
 
 describe('AccessGuard (deny by default)', () => {
+  it('reuses the caller and the counts of the fast lane instead of verifying and counting again, permissions still checked', async () => {
+    const writer: ActorDto = { ...viewer, permissions: ['clusters:write'] };
+    const { guard, contextFor, request, limited } = setup(new DomainException(ErrorCode.Unauthenticated, 'not asked'));
+    Object.assign(request, { admittedActor: writer, rateLimitsCounted: true });
+    await expect(guard.canActivate(contextFor('guarded'))).resolves.toBe(true);
+    expect(request['actor']).toBe(writer);
+    expect(limited).toEqual([]);
+    Object.assign(request, { admittedActor: viewer });
+    await expect(guard.canActivate(contextFor('guarded'))).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+  });
+
   it('lets a public route through without a credential', async () => {
     const { guard, contextFor } = setup(new DomainException(ErrorCode.Unauthenticated, 'none'));
     await expect(guard.canActivate(contextFor('open'))).resolves.toBe(true);

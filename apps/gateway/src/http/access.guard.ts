@@ -11,11 +11,19 @@ import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './access.decorators';
 
 export type AuthenticatedRequest = FastifyRequest & {
   actor?: ActorDto;
+  /** Set by the fast lane: the caller it admitted (a remembered token or a cached API key), for the guard to reuse. */
+  admittedActor?: ActorDto;
   /** Set by the fast lane (registerHotReadFastLane): this request's address and principal limits are counted. */
   rateLimitsCounted?: boolean;
   /** Set by the fast lane on a hot read: its cache lookup is done (a miss), to be reused. */
   hotReadAdmission?: { lookup: HotReadLookup };
 };
+
+/** Who is calling from where, as the audit log and the session records keep it. */
+export const clientOf = (request: FastifyRequest): { sourceIp: string; userAgent?: string } => ({
+  sourceIp: request.ip,
+  userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, 512) : undefined,
+});
 
 /**
  * Deny by default. A route is reachable only when it is declared @Public() or declares the permissions it needs and
@@ -41,8 +49,7 @@ export class AccessGuard implements CanActivate {
       throw new DomainException(ErrorCode.Forbidden, 'this route declares no access rule');
     }
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'].slice(0, 512) : undefined;
-    const actor = await this.credentials.verify(request.headers, { sourceIp: request.ip, userAgent });
+    const actor = request.admittedActor ?? (await this.credentials.verify(request.headers, clientOf(request)));
     RequestContext.set('tenantId', actor.tenantId);
     if (!request.rateLimitsCounted) await this.rateLimits?.enforce('principal', principalSubject(actor));
     const missing = permissions.filter((p) => !(actor.permissions as string[]).includes(p));
