@@ -33,6 +33,18 @@ interface RememberedToken {
 
 const BEARER_PATTERN = /^Bearer\s+(\S+)$/i;
 
+/** An Authorization header that is not "Bearer <token>": refused, whatever else the request presents. */
+const MALFORMED = Symbol('malformed Authorization header');
+
+/** The credential a request presents: its X-API-Key, else its Bearer token; undefined when it presents none. */
+function presentedCredential(headers: Record<string, string | string[] | undefined>): string | typeof MALFORMED | undefined {
+  const authorization = typeof headers['authorization'] === 'string' ? headers['authorization'] : undefined;
+  const bearer = authorization?.match(BEARER_PATTERN)?.[1];
+  if (authorization && !bearer) return MALFORMED;
+  const headerKey = headers['x-api-key'];
+  return (typeof headerKey === 'string' ? headerKey : undefined) ?? bearer;
+}
+
 /**
  * Turns a presented credential into the verified actor: an access token is verified locally against the auth
  * service's JWKS (cached, refreshed when an unknown `kid` appears); an API key is checked by the auth service over
@@ -58,11 +70,8 @@ export class CredentialVerifierService {
   }
 
   async verify(headers: Record<string, string | string[] | undefined>, client: { sourceIp?: string; userAgent?: string }): Promise<ActorDto> {
-    const authorization = typeof headers['authorization'] === 'string' ? headers['authorization'] : undefined;
-    const headerKey = typeof headers['x-api-key'] === 'string' ? headers['x-api-key'] : undefined;
-    const bearer = authorization?.match(BEARER_PATTERN)?.[1];
-    if (authorization && !bearer) throw new DomainException(ErrorCode.Unauthenticated, 'the Authorization header must be "Bearer <token>"');
-    const presented = headerKey ?? bearer;
+    const presented = presentedCredential(headers);
+    if (presented === MALFORMED) throw new DomainException(ErrorCode.Unauthenticated, 'the Authorization header must be "Bearer <token>"');
     if (!presented) throw new DomainException(ErrorCode.Unauthenticated, 'a credential is required (Bearer token or X-API-Key)');
     if (presented.startsWith('clr_')) {
       if (!API_KEY_PATTERN.test(presented)) throw new DomainException(ErrorCode.Unauthenticated, 'the API key is not valid');
@@ -77,10 +86,9 @@ export class CredentialVerifierService {
    * undefined for anything else (API keys, unknown or malformed tokens), which `verify` then handles.
    */
   rememberedActor(headers: Record<string, string | string[] | undefined>, client: { sourceIp?: string; userAgent?: string }): ActorDto | undefined {
-    const authorization = headers['authorization'];
-    if (typeof authorization !== 'string' || headers['x-api-key'] !== undefined) return undefined;
-    const token = BEARER_PATTERN.exec(authorization)?.[1];
-    const known = token === undefined ? undefined : this.verifiedTokens.get(token);
+    const presented = presentedCredential(headers);
+    // Only tokens are remembered; an API key (in either header) is never found here.
+    const known = typeof presented === 'string' ? this.verifiedTokens.get(presented) : undefined;
     return known !== undefined && known.untilMs > Date.now() ? actorOfToken(known, client) : undefined;
   }
 
@@ -90,13 +98,8 @@ export class CredentialVerifierService {
    * `verify`, so the same bound on a revoked key: at most API_KEY_CACHE_TTL_S.
    */
   async cachedApiKeyActor(headers: Record<string, string | string[] | undefined>, client: { sourceIp?: string; userAgent?: string }): Promise<ActorDto | undefined> {
-    // The same reading of the headers as `verify`: a malformed Authorization header is refused there, so not taken here.
-    const headerKey = headers['x-api-key'];
-    const authorization = typeof headers['authorization'] === 'string' ? headers['authorization'] : undefined;
-    const bearer = authorization === undefined ? undefined : BEARER_PATTERN.exec(authorization)?.[1];
-    if (authorization !== undefined && bearer === undefined) return undefined;
-    const presented = typeof headerKey === 'string' ? headerKey : bearer;
-    if (presented === undefined || !presented.startsWith('clr_') || !API_KEY_PATTERN.test(presented)) return undefined;
+    const presented = presentedCredential(headers);
+    if (typeof presented !== 'string' || !API_KEY_PATTERN.test(presented)) return undefined;
     try {
       const principal = await this.apiKeys.get(presented);
       return principal === null ? undefined : actorOfApiKey(principal, client);

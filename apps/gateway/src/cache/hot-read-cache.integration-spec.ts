@@ -1,8 +1,8 @@
 import { RedisClient } from '@clarion/persistence';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { randomUUID } from 'node:crypto';
-import { RateLimiter, rateLimitKey } from '../rate-limit/rate-limiter';
-import { etagOfText, HotReadCache, type AdmissionLimits } from './hot-read-cache';
+import { RateLimiter, rateLimitKey, type AdmissionLimits } from '../rate-limit/rate-limiter';
+import { etagOfText, HotReadCache } from './hot-read-cache';
 
 /** The hot-read cache against the real Redis, with two clients standing for two gateway instances. */
 describe('HotReadCache (Redis, per tenant, generation invalidation)', () => {

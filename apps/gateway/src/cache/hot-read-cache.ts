@@ -54,8 +54,6 @@ type AdmitCommand = (
   knownTag: string,
 ) => Promise<[Buffer, number, Buffer?, (Buffer | number | null)?]>;
 
-export type { AdmissionLimits };
-
 export type HotReadAdmission = Extract<AdmissionDecision, { refused: object }> | { refused?: undefined; lookup: HotReadLookup };
 
 export interface CachedAnswer {
@@ -208,9 +206,7 @@ export class HotReadCache {
   /** `resource` names the read (route and normalised query); never user-controlled free text without hashing. */
   async lookup(tenantId: string, resource: string): Promise<HotReadLookup | null> {
     if (!this.enabled) return null;
-    const { prefix, suffix } = this.entryKeyParts(tenantId, resource);
-    const local = `${prefix}${suffix}`;
-    const knownTag = this.recent.tagOf(local);
+    const { prefix, suffix, local, knownTag } = this.entryKeyParts(tenantId, resource);
     const [generation, stored] = await this.lookupCommand(this.generationKey(tenantId), prefix, suffix, knownTag);
     return this.lookupOf(`${prefix}${generation}${suffix}`, local, knownTag, stored, 'text');
   }
@@ -221,9 +217,7 @@ export class HotReadCache {
    */
   async admitAndLookup(tenantId: string, resource: string, limits: AdmissionLimits | undefined): Promise<HotReadAdmission | null> {
     if (!this.enabled) return null;
-    const { prefix, suffix } = this.entryKeyParts(tenantId, resource);
-    const local = `${prefix}${suffix}`;
-    const knownTag = this.recent.tagOf(local);
+    const { prefix, suffix, local, knownTag } = this.entryKeyParts(tenantId, resource);
     const [refusedBucket, waitMs, generation, stored] = await this.admitCommand(
       limits?.addressBucketKey ?? '',
       limits?.principalBucketKey ?? '',
@@ -252,7 +246,11 @@ export class HotReadCache {
     return { key, resource, hit };
   }
 
-  private entryKeyParts(tenantId: string, resource: string): { prefix: string; suffix: string } {
+  /**
+   * The entry's key around the generation (`prefix`, `suffix`), the tenant and resource without it (`local`: where
+   * this instance keeps its copy) and that copy's ETag ('' when none).
+   */
+  private entryKeyParts(tenantId: string, resource: string): { prefix: string; suffix: string; local: string; knownTag: string } {
     let digest = this.digests.get(resource);
     if (digest === undefined) {
       digest = createHash('sha256').update(resource).digest('base64url').slice(0, 32);
@@ -261,7 +259,10 @@ export class HotReadCache {
         this.digests.set(resource, digest);
       }
     }
-    return { prefix: `${this.namespace}:e:${tenantId}:`, suffix: `:${digest}` };
+    const prefix = `${this.namespace}:e:${tenantId}:`;
+    const suffix = `:${digest}`;
+    const local = `${prefix}${suffix}`;
+    return { prefix, suffix, local, knownTag: this.recent.tagOf(local) };
   }
 
   /** Stores a computed answer under the lookup's generation (a later invalidation leaves it unreachable). */

@@ -5,7 +5,8 @@ import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
 import { Counter } from 'prom-client';
 import { GatewayEvents } from '../events/gateway-events.service';
 import type { GatewayEnv } from '../gateway.env';
-import { HotReadCache, type AdmissionLimits, type CachedAnswer, type HotReadAdmission, type HotReadLookup } from './hot-read-cache';
+import type { AdmissionLimits } from '../rate-limit/rate-limiter';
+import { HotReadCache, type CachedAnswer, type HotReadAdmission, type HotReadLookup } from './hot-read-cache';
 
 /** The gateway's hot-read cache: Redis-backed, per tenant, dropped when the clustering service announces a change. */
 @Injectable()

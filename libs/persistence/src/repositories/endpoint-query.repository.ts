@@ -75,6 +75,13 @@ function jsonObject(members: ReadonlyArray<readonly [key: string, sql: string, f
   return `(${parts.join(' || ')} || '}')`;
 }
 
+/** A nested member: the object when `condition` holds, else null. */
+const jsonObjectWhen = (key: string, condition: string, members: Parameters<typeof jsonObject>[0]): readonly [string, string, 'json'] => [
+  key,
+  `CASE WHEN ${condition} THEN ${jsonObject(members)} END`,
+  'json',
+];
+
 /** A timestamp as JavaScript's Date#toISOString writes it (UTC, milliseconds truncated as a JS Date truncates them). */
 const isoTime = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -164,27 +171,19 @@ export function endpointPageStatement(request: EndpointPageRequest): { text: str
               ['confidence', 'COALESCE(page.confidence, 0)'],
               ['band', "COALESCE(page.band, 'very_low')"],
               ['assignedBy', 'page.assigned_by'],
-              [
-                'override',
-                `CASE WHEN page.override_sgt IS NOT NULL THEN ${jsonObject([
-                  ['sgt', 'page.override_sgt'],
-                  ['by', "COALESCE(page.override_by, 'unknown')"],
-                  ['reason', 'page.override_reason'],
-                  ['at', isoTime("COALESCE(page.override_at, 'epoch'::timestamptz)")],
-                ])} END`,
-                'json',
-              ],
+              jsonObjectWhen('override', 'page.override_sgt IS NOT NULL', [
+                ['sgt', 'page.override_sgt'],
+                ['by', "COALESCE(page.override_by, 'unknown')"],
+                ['reason', 'page.override_reason'],
+                ['at', isoTime("COALESCE(page.override_at, 'epoch'::timestamptz)")],
+              ]),
               ['summary', 'page.api_summary', 'json'],
-              [
-                'identity',
-                `CASE WHEN ident.imported_at IS NOT NULL THEN ${jsonObject([
-                  ['deviceType', 'ident.device_type'],
-                  ['user', 'ident.user_name'],
-                  ['groups', "COALESCE(ident.groups, '{}'::text[])"],
-                  ['importedAt', isoTime('ident.imported_at')],
-                ])} END`,
-                'json',
-              ],
+              jsonObjectWhen('identity', 'ident.imported_at IS NOT NULL', [
+                ['deviceType', 'ident.device_type'],
+                ['user', 'ident.user_name'],
+                ['groups', "COALESCE(ident.groups, '{}'::text[])"],
+                ['importedAt', isoTime('ident.imported_at')],
+              ]),
             ])} AS item,
             page.api_summary IS NULL AS "needsSummary",
             page.legacy_summary AS "legacySummary",
