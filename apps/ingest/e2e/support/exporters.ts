@@ -89,6 +89,10 @@ export async function startNfcapd(dir: string, port: number): Promise<{ stop: ()
   if (child.exitCode !== null || !(await udpPortBound(port))) throw new Error(`nfcapd did not start (exit code ${child.exitCode})`);
   return {
     stop: async () => {
+      // A datagram still queued on nfcapd's socket when SIGTERM lands is never read (seen on a loaded CI machine:
+      // softflowd had exited, nfcapd wrote no flows). Stop only once the kernel's receive queue has drained.
+      for (let i = 0; i < 100 && (await udpReceiveQueueBytes(port)) > 0; i++) await sleep(50);
+      await sleep(100);
       child.kill('SIGTERM');
       await exited(child, 10_000, 'nfcapd');
       const files = (await readdir(dir)).filter((f) => f.startsWith('nfcapd.'));
@@ -107,6 +111,21 @@ export async function udpPortBound(port: number): Promise<boolean> {
     if (text.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return true;
   }
   return false;
+}
+
+/** Bytes waiting in the receive queues of the sockets bound to the UDP port (Linux /proc/net/udp, rx_queue in hex). */
+export async function udpReceiveQueueBytes(port: number): Promise<number> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  let queued = 0;
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const fields = line.trim().split(/\s+/);
+      if (!fields[1]?.endsWith(`:${hex}`)) continue;
+      queued += parseInt(fields[4]?.split(':')[1] ?? '0', 16) || 0;
+    }
+  }
+  return queued;
 }
 
 const PROTOCOLS: Record<string, number> = { TCP: 6, UDP: 17, ICMP: 1, ICMP6: 58 };
