@@ -14,7 +14,8 @@ import { FlowWriter } from './storage/flow-writer';
 import { TemplateStore } from './templates/template-store';
 import { ExporterTenantMap, parseExporterTenantMap } from './tenancy/exporter-tenant-map';
 import { TenantDirectory } from './tenancy/tenant-directory';
-import { UdpListeners, kernelUdpDrops } from './udp/udp-listeners';
+import { kernelUdpSockets } from './udp/proc-net-udp';
+import { UdpListeners } from './udp/udp-listeners';
 
 /** How long boot waits for PostgreSQL (tenants, templates) before it opens the UDP ports anyway. */
 const BOOT_DATABASE_WAIT_MS = 5_000;
@@ -153,7 +154,7 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
     this.every(30_000, () => (database.ready ? this.tenants.refresh() : undefined));
     this.every(3_600_000, () => this.writer.pruneLedger(this.tenants.tenants().map((t) => t.tenantId), Date.now() - LEDGER_RETENTION_MS));
     this.every(5_000, async () => {
-      for (const [port, drops] of await kernelUdpDrops(this.listeners.bound.map((b) => b.port))) {
+      for (const [port, { drops }] of await kernelUdpSockets(this.listeners.bound.map((b) => b.port))) {
         this.metrics.udpSocketDrops.set({ port: String(port) }, drops);
       }
     });

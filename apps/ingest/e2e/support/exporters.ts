@@ -1,7 +1,8 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { kernelUdpSockets } from '../../src/udp/proc-net-udp';
 import type { KnownFlow } from './known-traffic';
 
 const run = promisify(execFile);
@@ -103,29 +104,14 @@ export async function startNfcapd(dir: string, port: number): Promise<{ stop: ()
   };
 }
 
-/** True once some socket is bound to the UDP port (Linux /proc/net/udp). */
-export async function udpPortBound(port: number): Promise<boolean> {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    if (text.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return true;
-  }
-  return false;
+/** True once some socket is bound to the UDP port. */
+async function udpPortBound(port: number): Promise<boolean> {
+  return (await kernelUdpSockets([port])).has(port);
 }
 
-/** Bytes waiting in the receive queues of the sockets bound to the UDP port (Linux /proc/net/udp, rx_queue in hex). */
-export async function udpReceiveQueueBytes(port: number): Promise<number> {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  let queued = 0;
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    for (const line of text.split('\n')) {
-      const fields = line.trim().split(/\s+/);
-      if (!fields[1]?.endsWith(`:${hex}`)) continue;
-      queued += parseInt(fields[4]?.split(':')[1] ?? '0', 16) || 0;
-    }
-  }
-  return queued;
+/** Bytes waiting in the kernel's receive queues of the sockets bound to the UDP port. */
+async function udpReceiveQueueBytes(port: number): Promise<number> {
+  return (await kernelUdpSockets([port])).get(port)?.queuedBytes ?? 0;
 }
 
 const PROTOCOLS: Record<string, number> = { TCP: 6, UDP: 17, ICMP: 1, ICMP6: 58 };

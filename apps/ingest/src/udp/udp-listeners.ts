@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -152,29 +151,4 @@ export class UdpListeners {
     this.worker = undefined;
     await worker.terminate();
   }
-}
-
-/**
- * Datagrams the kernel dropped per local port because a socket's receive buffer was full, from /proc/net/udp and
- * /proc/net/udp6 (Linux). Empty where those files do not exist.
- */
-export async function kernelUdpDrops(ports: readonly number[]): Promise<Map<number, number>> {
-  const drops = new Map<number, number>();
-  const wanted = new Set(ports);
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const columns = line.trim().split(/\s+/);
-      if (columns.length < 13) continue;
-      const port = parseInt(columns[1].split(':')[1] ?? '', 16);
-      if (!wanted.has(port)) continue;
-      drops.set(port, (drops.get(port) ?? 0) + Number(columns[columns.length - 1]));
-    }
-  }
-  return drops;
 }
