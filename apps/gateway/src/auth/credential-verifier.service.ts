@@ -69,13 +69,18 @@ export class CredentialVerifierService {
     this.apiKeys = new ApiKeyCache(redis, env.API_KEY_CACHE_TTL_S);
   }
 
-  async verify(headers: Record<string, string | string[] | undefined>, client: { sourceIp?: string; userAgent?: string }): Promise<ActorDto> {
+  /** `apiKeyCacheRead`: the shared cache was read for this request already (a miss), so an API key goes to auth. */
+  async verify(
+    headers: Record<string, string | string[] | undefined>,
+    client: { sourceIp?: string; userAgent?: string },
+    options: { apiKeyCacheRead?: boolean } = {},
+  ): Promise<ActorDto> {
     const presented = presentedCredential(headers);
     if (presented === MALFORMED) throw new DomainException(ErrorCode.Unauthenticated, 'the Authorization header must be "Bearer <token>"');
     if (!presented) throw new DomainException(ErrorCode.Unauthenticated, 'a credential is required (Bearer token or X-API-Key)');
     if (presented.startsWith('clr_')) {
       if (!API_KEY_PATTERN.test(presented)) throw new DomainException(ErrorCode.Unauthenticated, 'the API key is not valid');
-      const principal = (await this.apiKeys.get(presented)) ?? (await this.verifyApiKey(presented));
+      const principal = (options.apiKeyCacheRead ? null : await this.apiKeys.get(presented)) ?? (await this.verifyApiKey(presented));
       return actorOfApiKey(principal, client);
     }
     return actorOfToken(await this.verifyToken(presented), client);
@@ -93,18 +98,22 @@ export class CredentialVerifierService {
   }
 
   /**
-   * The actor of an API key whose verification is in the shared Redis cache (one Redis read, as `verify` does first);
-   * undefined for anything else, or when Redis does not answer, which `verify` then handles. The same cache as
-   * `verify`, so the same bound on a revoked key: at most API_KEY_CACHE_TTL_S.
+   * The actor of an API key whose verification is in the shared Redis cache (one Redis read, as `verify` does first):
+   * `actor` when it is there; `cacheMissed` when the key is well-formed and not there (so `verify` need not read the
+   * cache again); neither for anything else, or when Redis does not answer, which `verify` then handles. The same
+   * cache as `verify`, so the same bound on a revoked key: at most API_KEY_CACHE_TTL_S.
    */
-  async cachedApiKeyActor(headers: Record<string, string | string[] | undefined>, client: { sourceIp?: string; userAgent?: string }): Promise<ActorDto | undefined> {
+  async cachedApiKeyActor(
+    headers: Record<string, string | string[] | undefined>,
+    client: { sourceIp?: string; userAgent?: string },
+  ): Promise<{ actor?: ActorDto; cacheMissed?: true }> {
     const presented = presentedCredential(headers);
-    if (typeof presented !== 'string' || !API_KEY_PATTERN.test(presented)) return undefined;
+    if (typeof presented !== 'string' || !API_KEY_PATTERN.test(presented)) return {};
     try {
       const principal = await this.apiKeys.get(presented);
-      return principal === null ? undefined : actorOfApiKey(principal, client);
+      return principal === null ? { cacheMissed: true } : { actor: actorOfApiKey(principal, client) };
     } catch {
-      return undefined;
+      return {};
     }
   }
 

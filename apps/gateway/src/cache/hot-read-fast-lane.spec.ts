@@ -36,11 +36,18 @@ interface Setup {
   limitsAdmitted: Array<[string, string]>;
   seenCounted: Array<boolean | undefined>;
   seenActors: Array<ActorDto | undefined>;
+  seenCacheMissed: Array<boolean | undefined>;
   /** The client info the credential lookups were given (remembered token, then cached API key). */
   clients: unknown[];
 }
 
-async function setup(options: { actor?: ActorDto; apiKeyActor?: ActorDto; admission?: HotReadAdmission | null; limits?: AdmissionDecision | null }): Promise<Setup> {
+async function setup(options: {
+  actor?: ActorDto;
+  apiKeyActor?: ActorDto;
+  apiKeyCacheMissed?: true;
+  admission?: HotReadAdmission | null;
+  limits?: AdmissionDecision | null;
+}): Promise<Setup> {
   const app = Fastify();
   const handled: string[] = [];
   const admitted: Setup['admitted'] = [];
@@ -49,6 +56,7 @@ async function setup(options: { actor?: ActorDto; apiKeyActor?: ActorDto; admiss
   const limitsAdmitted: Setup['limitsAdmitted'] = [];
   const seenCounted: Setup['seenCounted'] = [];
   const seenActors: Setup['seenActors'] = [];
+  const seenCacheMissed: Setup['seenCacheMissed'] = [];
   const clients: unknown[] = [];
   registerHotReadFastLane(app, {
     routes: [
@@ -64,7 +72,7 @@ async function setup(options: { actor?: ActorDto; apiKeyActor?: ActorDto; admiss
       },
       cachedApiKeyActor: async (_headers: unknown, client: unknown) => {
         clients.push(client);
-        return options.apiKeyActor;
+        return { actor: options.apiKeyActor, cacheMissed: options.apiKeyCacheMissed };
       },
     } as unknown as CredentialVerifierService,
     hot: {
@@ -88,12 +96,13 @@ async function setup(options: { actor?: ActorDto; apiKeyActor?: ActorDto; admiss
       handled.push(path);
       seenAdmissions.push((request as AuthenticatedRequest).hotReadAdmission);
       seenCounted.push((request as AuthenticatedRequest).rateLimitsCounted);
-      seenActors.push((request as AuthenticatedRequest).admittedActor);
+      seenActors.push((request as AuthenticatedRequest).knownActor);
+      seenCacheMissed.push((request as AuthenticatedRequest).apiKeyCacheMissed);
       return { from: 'handler' };
     });
   }
   await app.ready();
-  return { app, handled, admitted, refusedBuckets, seenAdmissions, limitsAdmitted, seenCounted, seenActors, clients };
+  return { app, handled, admitted, refusedBuckets, seenAdmissions, limitsAdmitted, seenCounted, seenActors, seenCacheMissed, clients };
 }
 
 const hit = (body: string): HotReadAdmission => ({ lookup: { key: 'k', resource: 'r', hit: { etag: 'W/"abc"', body } } });
@@ -143,13 +152,26 @@ describe('fast lane (verified callers: one admission; hot reads: with the lookup
     expect(other.clients).toEqual([{ sourceIp: '127.0.0.1', userAgent: 'robot/1' }, { sourceIp: '127.0.0.1', userAgent: 'robot/1' }]);
   });
 
-  it('hands the admitted caller to the guard; a caller it did not admit is left for the guard to verify', async () => {
+  it('hands the caller it identified to the guard, admitted or not (the guard refuses a missing permission)', async () => {
     const admittedCaller = await setup({ actor: reader });
     await admittedCaller.app.inject({ method: 'GET', url: '/api/v1/clusters' });
     expect(admittedCaller.seenActors).toEqual([reader]);
-    const refusedPermission = await setup({ actor: reader });
-    await refusedPermission.app.inject({ method: 'GET', url: '/api/v1/policy/matrix' });
-    expect(refusedPermission.seenActors).toEqual([undefined]);
+    expect(admittedCaller.seenCounted).toEqual([true]);
+    const lacksPermission = await setup({ actor: reader });
+    await lacksPermission.app.inject({ method: 'GET', url: '/api/v1/policy/matrix' });
+    expect(lacksPermission.seenActors).toEqual([reader]);
+    expect(lacksPermission.seenCounted).toEqual([undefined]);
+  });
+
+  it('tells the guard that an API key is not in the shared cache, so the cache is read once per request', async () => {
+    const s = await setup({ apiKeyCacheMissed: true });
+    await s.app.inject({ method: 'GET', url: '/api/v1/users', headers: { 'x-api-key': 'clr_x' } });
+    expect(s.seenActors).toEqual([undefined]);
+    expect(s.seenCacheMissed).toEqual([true]);
+    expect(s.limitsAdmitted).toEqual([]);
+    const unknown = await setup({});
+    await unknown.app.inject({ method: 'GET', url: '/api/v1/users' });
+    expect(unknown.seenCacheMissed).toEqual([undefined]);
   });
 
   it('leaves callers it has not verified (API keys, new tokens) to the full path', async () => {

@@ -40,14 +40,21 @@ export function registerHotReadFastLane(fastify: FastifyInstance, deps: HotReadF
     const entry = route === undefined ? undefined : byRoute.get(`${request.method} ${route}`);
     if (route === undefined || entry === undefined) return undefined;
     const client = clientOf(request);
-    const actor = deps.credentials.rememberedActor(request.headers, client) ?? (await deps.credentials.cachedApiKeyActor(request.headers, client));
-    if (actor === undefined || !entry.permissions.every((p) => (actor.permissions as string[]).includes(p))) return undefined;
+    let actor = deps.credentials.rememberedActor(request.headers, client);
+    if (actor === undefined) {
+      const cached = await deps.credentials.cachedApiKeyActor(request.headers, client);
+      request.apiKeyCacheMissed = cached.cacheMissed;
+      actor = cached.actor;
+    }
+    if (actor === undefined) return undefined;
+    // Identified: the guard reuses the caller instead of reading the cache again, and refuses what it may not do.
+    request.knownActor = actor;
+    if (!entry.permissions.every((p) => (actor.permissions as string[]).includes(p))) return undefined;
     if (!entry.hotRead) {
       const decision = await deps.rateLimits.admit(request.ip, principalSubject(actor));
       if (decision === null) return undefined;
       if (decision.refused) return deps.refuse(request, reply, retryAfterSecondsOf(decision.refused.waitMs));
       request.rateLimitsCounted = true;
-      request.admittedActor = actor;
       return undefined;
     }
     const resource = hotReadResource(route, request.params, request.query);
@@ -58,7 +65,6 @@ export function registerHotReadFastLane(fastify: FastifyInstance, deps: HotReadF
       return deps.refuse(request, reply, retryAfterSecondsOf(admission.refused.waitMs));
     }
     request.rateLimitsCounted = true;
-    request.admittedActor = actor;
     request.hotReadAdmission = { lookup: admission.lookup };
     if (!admission.lookup.hit) return undefined;
     RequestContext.set('tenantId', actor.tenantId);

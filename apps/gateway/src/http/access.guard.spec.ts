@@ -34,6 +34,7 @@ function setup(verified: ActorDto | DomainException, extras: { method?: string; 
   const request: Record<string, unknown> = { headers: { authorization: 'Bearer x' }, ip: '127.0.0.1', method: extras.method ?? 'GET', routeOptions: { url: '/api/v1/things' }, params: {} };
   const recorded: Array<{ outcome: string; action: string }> = [];
   const limited: string[] = [];
+  const verifyOptions: unknown[] = [];
   const rateLimits = {
     enforce: async (bucket: string, subject: string) => {
       limited.push(`${bucket}:${subject}`);
@@ -46,7 +47,8 @@ function setup(verified: ActorDto | DomainException, extras: { method?: string; 
     },
   } as unknown as HttpAuditService;
   const credentials = {
-    verify: async () => {
+    verify: async (_headers: unknown, _client: unknown, options: unknown) => {
+      verifyOptions.push(options);
       if (verified instanceof DomainException) throw verified;
       return verified;
     },
@@ -54,19 +56,30 @@ function setup(verified: ActorDto | DomainException, extras: { method?: string; 
   const guard = new AccessGuard(new Reflector(), credentials, rateLimits, audit);
   const contextFor = (name: keyof Routes): ExecutionContext =>
     ({ getHandler: () => Routes.prototype[name], getClass: () => Routes, switchToHttp: () => ({ getRequest: () => request }) }) as unknown as ExecutionContext;
-  return { guard, contextFor, request, recorded, limited };
+  return { guard, contextFor, request, recorded, limited, verifyOptions };
 }
 
 describe('AccessGuard (deny by default)', () => {
   it('reuses the caller and the counts of the fast lane instead of verifying and counting again, permissions still checked', async () => {
     const writer: ActorDto = { ...viewer, permissions: ['clusters:write'] };
     const { guard, contextFor, request, limited } = setup(new DomainException(ErrorCode.Unauthenticated, 'not asked'));
-    Object.assign(request, { admittedActor: writer, rateLimitsCounted: true });
+    Object.assign(request, { knownActor: writer, rateLimitsCounted: true });
     await expect(guard.canActivate(contextFor('guarded'))).resolves.toBe(true);
     expect(request['actor']).toBe(writer);
     expect(limited).toEqual([]);
-    Object.assign(request, { admittedActor: viewer });
+    Object.assign(request, { knownActor: viewer });
     await expect(guard.canActivate(contextFor('guarded'))).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+  });
+
+  it('tells verify when the fast lane already read the API-key cache (a miss), so it asks auth instead of reading again', async () => {
+    const writer: ActorDto = { ...viewer, kind: 'api_key', permissions: ['clusters:write'] };
+    const missed = setup(writer);
+    Object.assign(missed.request, { apiKeyCacheMissed: true });
+    await expect(missed.guard.canActivate(missed.contextFor('guarded'))).resolves.toBe(true);
+    expect(missed.verifyOptions).toEqual([{ apiKeyCacheRead: true }]);
+    const fresh = setup(writer);
+    await expect(fresh.guard.canActivate(fresh.contextFor('guarded'))).resolves.toBe(true);
+    expect(fresh.verifyOptions).toEqual([{ apiKeyCacheRead: false }]);
   });
 
   it('lets a public route through without a credential', async () => {

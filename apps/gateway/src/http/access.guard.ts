@@ -11,8 +11,13 @@ import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './access.decorators';
 
 export type AuthenticatedRequest = FastifyRequest & {
   actor?: ActorDto;
-  /** Set by the fast lane: the caller it admitted (a remembered token or a cached API key), for the guard to reuse. */
-  admittedActor?: ActorDto;
+  /**
+   * Set by the fast lane: the caller it identified (a remembered token or a cached API key), for the guard to reuse;
+   * the route's permissions are still the guard's to check.
+   */
+  knownActor?: ActorDto;
+  /** Set by the fast lane: the API key presented is not in the shared cache (already read), so `verify` asks auth. */
+  apiKeyCacheMissed?: boolean;
   /** Set by the fast lane (registerHotReadFastLane): this request's address and principal limits are counted. */
   rateLimitsCounted?: boolean;
   /** Set by the fast lane on a hot read: its cache lookup is done (a miss), to be reused. */
@@ -49,7 +54,7 @@ export class AccessGuard implements CanActivate {
       throw new DomainException(ErrorCode.Forbidden, 'this route declares no access rule');
     }
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const actor = request.admittedActor ?? (await this.credentials.verify(request.headers, clientOf(request)));
+    const actor = request.knownActor ?? (await this.credentials.verify(request.headers, clientOf(request), { apiKeyCacheRead: request.apiKeyCacheMissed === true }));
     RequestContext.set('tenantId', actor.tenantId);
     if (!request.rateLimitsCounted) await this.rateLimits?.enforce('principal', principalSubject(actor));
     const missing = permissions.filter((p) => !(actor.permissions as string[]).includes(p));
