@@ -35,6 +35,7 @@ import { Client } from 'pg';
 import { apiSummaryOf } from '../../../apps/clustering/src/query/shared/service-label';
 import { FLOW_ROLE_NAMES, synthesiseRoleFlows } from '../../../libs/clustering-core/src/testing/role-flows';
 import globalSetup from '../../testing/global-setup';
+import { machineProbeMs } from '../machine-probe';
 
 const ENDPOINTS = 2_000;
 const CONNECTIONS = 100;
@@ -165,7 +166,10 @@ async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg()[0];
-  console.log(`clarion bench:gateway  ${new Date().toISOString()}  ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}  node ${process.version}  load ${loadavg()[0].toFixed(2)}`);
+  const probeMs = machineProbeMs();
+  console.log(
+    `clarion bench:gateway  ${new Date().toISOString()}  ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}  node ${process.version}  load ${loadAtStart.toFixed(2)}  machine probe ${probeMs} ms`,
+  );
   await globalSetup();
   const nats = new NatsServerProcess();
   const natsUrl = await nats.start();
@@ -332,6 +336,7 @@ async function main(): Promise<void> {
       endpoints: ENDPOINTS,
       cores: cpus().length,
       load_at_start: Number(loadAtStart.toFixed(2)),
+      machine_probe_ms: probeMs,
     };
     console.log(
       `targets: ratio_cached_vs_bare ${figures.ratio_cached_vs_bare} (>= 0.5), cached_p99_ms ${figures.cached_p99_ms} (< 25), uncached_p95_ms ${figures.uncached_p95_ms} (< 100)`,
