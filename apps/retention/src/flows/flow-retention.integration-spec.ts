@@ -1,0 +1,115 @@
+import { Database } from '@clarion/persistence';
+import type { ServiceRuntime } from '@clarion/platform';
+import { TestInfra, testLogger } from '@clarion/testing';
+import { Client } from 'pg';
+import { Registry } from 'prom-client';
+import type { RetentionEnv } from '../retention.env';
+import { FlowRetentionService } from './flow-retention.service';
+import { RetentionMetrics } from './retention-metrics';
+
+// Days of the year 2000: no other test stores flows that old, so this one can expire them while others run.
+const NOW = Date.parse('2000-01-10T12:00:00Z');
+
+/** Flow retention against the real PostgreSQL: the service runs as the application role, as deployed. */
+describe('flow retention (PostgreSQL)', () => {
+  const superuser = new Client({ connectionString: TestInfra.superuserUrl });
+  const app = new Client({ connectionString: TestInfra.appUrl });
+  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'retention-test' }, testLogger());
+  let tenantId: string;
+
+  const serviceWith = (days: number) => {
+    const registry = new Registry();
+    const metrics = new RetentionMetrics(registry);
+    const runtime = { env: { FLOW_RETENTION_DAYS: days, RETENTION_INTERVAL_S: 3600, RETENTION_FIRST_RUN_DELAY_S: 0 }, logger: testLogger() } as unknown as ServiceRuntime<RetentionEnv>;
+    return { service: new FlowRetentionService(db, metrics, runtime), registry };
+  };
+  const metric = async (registry: Registry, name: string): Promise<number | undefined> =>
+    (await registry.getSingleMetric(name)?.get())?.values.reduce<number | undefined>((n, v) => (n ?? 0) + v.value, undefined);
+
+  /** One flow ending at `endIso`, written as ingest writes it (the application role inserts into the partition). */
+  const insertFlow = (relation: string, endIso: string, srcPort: number) =>
+    app.query(
+      `INSERT INTO ${relation} (tenant_id, end_time, start_time, exporter, observation_domain, version, src_address, dst_address, src_port, dst_port,
+         protocol, tcp_flags, bytes, packets, sampling_rate, input_interface, output_interface)
+       VALUES ($1, $2, $2, '192.0.2.1', 0, 9, '10.0.0.1', '10.0.0.2', $3, 443, 6, 0, 100, 1, 1, 0, 0)`,
+      [tenantId, endIso, srcPort],
+    );
+  const partitionsOf2000 = async () =>
+    (
+      await superuser.query<{ relname: string }>(
+        `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'flows'::regclass AND c.relname LIKE 'flows_p2000%' ORDER BY 1`,
+      )
+    ).rows.map((r) => r.relname);
+  const storedPorts = async () =>
+    (await superuser.query<{ src_port: number }>(`SELECT src_port FROM flows WHERE tenant_id = $1 ORDER BY 1`, [tenantId])).rows.map((r) => r.src_port);
+
+  beforeAll(async () => {
+    await superuser.connect();
+    await app.connect();
+    await db.start();
+    tenantId = (await superuser.query(`INSERT INTO tenants (slug, name) VALUES ($1, 'Retention') RETURNING id`, [`retention-${Date.now().toString(36)}-${process.pid}`])).rows[0].id;
+    // Left over by an interrupted earlier run of this test.
+    for (const name of await partitionsOf2000()) await superuser.query(`DROP TABLE ${name}`);
+    await superuser.query(`DELETE FROM flows_default WHERE end_time < '2000-02-01'`);
+  });
+
+  afterAll(async () => {
+    for (const name of await partitionsOf2000()) await superuser.query(`DROP TABLE ${name}`);
+    await superuser.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]);
+    await db.close();
+    await app.end();
+    await superuser.end();
+  });
+
+  it('drops the day partitions before the first kept day and deletes the default partition rows before it, nothing else', async () => {
+    for (const day of ['2000-01-01', '2000-01-02', '2000-01-03']) {
+      const { rows } = await app.query(`SELECT clarion_ensure_flow_partition($1::date) AS name`, [day]);
+      await insertFlow(rows[0].name, `${day}T23:59:59.999Z`, Number(day.slice(-2)));
+    }
+    await insertFlow('flows_default', '1999-12-31T10:00:00Z', 31); // a day without a partition, expired
+    await insertFlow('flows_default', '2000-01-05T10:00:00Z', 5); // a day without a partition, kept
+    expect(await storedPorts()).toEqual([1, 2, 3, 5, 31]);
+
+    const { service, registry } = serviceWith(8); // on 2000-01-10: keeps 2000-01-02 and later
+    const run = await service.runOnce(NOW);
+
+    expect(run).toEqual({ firstKeptDay: '2000-01-02', partitions: ['flows_p20000101'], defaultRows: 1 });
+    expect(await partitionsOf2000()).toEqual(['flows_p20000102', 'flows_p20000103']);
+    expect(await storedPorts()).toEqual([2, 3, 5]);
+    expect(await metric(registry, 'clarion_retention_flow_partitions_dropped_total')).toBe(1);
+    expect(await metric(registry, 'clarion_retention_flow_default_rows_deleted_total')).toBe(1);
+    expect(await metric(registry, 'clarion_retention_runs_total')).toBe(1);
+    expect(await metric(registry, 'clarion_retention_last_success_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(await metric(registry, 'clarion_retention_flow_retention_days')).toBe(8);
+    // The oldest day partition left is 2000-01-02 (none of the other tests' partitions is older), sizes are read.
+    expect(await metric(registry, 'clarion_retention_oldest_flow_day_timestamp_seconds')).toBe(Date.parse('2000-01-02T00:00:00Z') / 1000);
+    expect(await metric(registry, 'clarion_retention_flow_bytes')).toBeGreaterThan(0);
+    expect(await metric(registry, 'clarion_database_size_bytes')).toBeGreaterThan(await metric(registry, 'clarion_retention_flow_bytes') ?? 0);
+
+    // A second run finds nothing more to do.
+    expect(await service.runOnce(NOW)).toEqual({ firstKeptDay: '2000-01-02', partitions: [], defaultRows: 0 });
+  });
+
+  it('never expires today or later, whoever asks: the function refuses, and the application role cannot drop a partition itself', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await expect(app.query(`SELECT * FROM clarion_expire_flows($1::date)`, [tomorrow])).rejects.toThrow(/today or later are never expired/);
+    const { rows } = await app.query(`SELECT clarion_ensure_flow_partition($1::date) AS name`, [today]);
+    await expect(app.query(`DROP TABLE ${rows[0].name}`)).rejects.toMatchObject({ code: '42501' });
+    await expect(app.query(`ALTER TABLE flows DETACH PARTITION ${rows[0].name}`)).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('counts a failed run and lets it fail, and skips (counted) while the database is unavailable', async () => {
+    const closed = new Database({ url: TestInfra.appUrl, poolSize: 1, statementTimeoutMs: 1_000, applicationName: 'retention-test-down' }, testLogger());
+    const registry = new Registry();
+    const runtime = { env: { FLOW_RETENTION_DAYS: 8, RETENTION_INTERVAL_S: 3600, RETENTION_FIRST_RUN_DELAY_S: 0 }, logger: testLogger() } as unknown as ServiceRuntime<RetentionEnv>;
+    const skipped = new FlowRetentionService(closed, new RetentionMetrics(registry), runtime);
+    expect(await skipped.runOnce(NOW)).toBeUndefined();
+    expect((await registry.getSingleMetric('clarion_retention_runs_total')?.get())?.values).toEqual([{ value: 1, labels: { outcome: 'skipped' } }]);
+
+    // A retention of today (0 days) on a day in the future of the database's clock: the function refuses it.
+    const { service, registry: failing } = serviceWith(1);
+    await expect(service.runOnce(Date.now() + 3 * 86_400_000)).rejects.toThrow(/never expired/);
+    expect((await failing.getSingleMetric('clarion_retention_runs_total')?.get())?.values).toEqual([{ value: 1, labels: { outcome: 'failure' } }]);
+  });
+});

@@ -1,0 +1,118 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Database } from '@clarion/persistence';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
+import type { Logger } from 'pino';
+import type { RetentionEnv } from '../retention.env';
+import { firstKeptDay } from './expiry';
+import { RetentionMetrics } from './retention-metrics';
+
+export interface FlowRetentionRun {
+  /** Flows of this UTC day and later are kept; earlier ones were expired. */
+  firstKeptDay: string;
+  /** Day partitions (or chunks) dropped, oldest first. */
+  partitions: string[];
+  /** Rows deleted from the default partition. */
+  defaultRows: number;
+}
+
+/**
+ * Expires flows past FLOW_RETENTION_DAYS, every RETENTION_INTERVAL_S, through `clarion_expire_flows` (whole day
+ * partitions dropped, the default partition's old rows deleted; see the FlowRetention migration), and reports the
+ * flow store's size. Several instances may run: the database function serialises them and a second run finds
+ * nothing left to do. A run while PostgreSQL is away is skipped and counted; the next one catches up.
+ */
+@Injectable()
+export class FlowRetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly env: RetentionEnv;
+  private readonly logger: Logger;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<FlowRetentionRun | undefined>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly metrics: RetentionMetrics,
+    @Inject(SERVICE_RUNTIME) runtime: ServiceRuntime<RetentionEnv>,
+  ) {
+    this.env = runtime.env;
+    this.logger = runtime.logger.child({ component: 'flow-retention' });
+    this.metrics.retentionDays.set(this.env.FLOW_RETENTION_DAYS);
+  }
+
+  onApplicationBootstrap(): void {
+    // NestMicroservice.init() runs the bootstrap hooks twice.
+    if (this.timer) return;
+    this.schedule(this.env.RETENTION_FIRST_RUN_DELAY_S * 1000);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One run now (joined if one is under way); undefined when skipped because the database is unavailable. */
+  runOnce(nowMs = Date.now()): Promise<FlowRetentionRun | undefined> {
+    this.running ??= this.run(nowMs).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      void this.runOnce()
+        .catch(() => undefined) // counted and logged by run()
+        .finally(() => {
+          if (this.timer) this.schedule(this.env.RETENTION_INTERVAL_S * 1000);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async run(nowMs: number): Promise<FlowRetentionRun | undefined> {
+    if (!this.db.ready) {
+      this.metrics.runs.inc({ outcome: 'skipped' });
+      this.logger.warn('flow retention skipped: the database is not available; the next run catches up');
+      return undefined;
+    }
+    const keptFrom = firstKeptDay(nowMs, this.env.FLOW_RETENTION_DAYS);
+    const started = performance.now();
+    try {
+      const rows = await this.db.withoutTenant((m) =>
+        m.query(`SELECT partitions, default_rows::text AS default_rows FROM clarion_expire_flows($1::date)`, [keptFrom]),
+      ) as Array<{ partitions: string[]; default_rows: string }>;
+      const run: FlowRetentionRun = { firstKeptDay: keptFrom, partitions: rows[0]?.partitions ?? [], defaultRows: Number(rows[0]?.default_rows ?? 0) };
+      this.metrics.partitionsDropped.inc(run.partitions.length);
+      this.metrics.defaultRowsDeleted.inc(run.defaultRows);
+      await this.measure();
+      this.metrics.runs.inc({ outcome: 'success' });
+      this.metrics.lastSuccess.set(Math.floor(Date.now() / 1000));
+      this.logger.info(
+        { firstKeptDay: keptFrom, droppedPartitions: run.partitions, defaultRowsDeleted: run.defaultRows, durationMs: Math.round(performance.now() - started) },
+        'flow retention run',
+      );
+      return run;
+    } catch (err) {
+      this.metrics.runs.inc({ outcome: 'failure' });
+      this.logger.error({ err: (err as Error).message, firstKeptDay: keptFrom }, 'flow retention run failed; retrying at the next interval');
+      throw err;
+    }
+  }
+
+  /** Sizes and the oldest day kept, read from the catalog (no table is scanned). */
+  private async measure(): Promise<void> {
+    const rows = await this.db.withoutTenant((m) =>
+      m.query(`
+        WITH parts AS (
+          SELECT c.oid, c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'flows'::regclass
+        )
+        SELECT pg_database_size(current_database())::text AS database_bytes,
+               (pg_total_relation_size('flows') + COALESCE((SELECT sum(pg_total_relation_size(oid)) FROM parts), 0))::text AS flow_bytes,
+               (SELECT min(to_date(substr(relname, 8), 'YYYYMMDD')) FROM parts WHERE relname ~ '^flows_p[0-9]{8}$')::text AS oldest_day`),
+    ) as Array<{ database_bytes: string; flow_bytes: string; oldest_day: string | null }>;
+    const sizes = rows[0];
+    if (sizes === undefined) return;
+    this.metrics.databaseBytes.set(Number(sizes.database_bytes));
+    this.metrics.flowBytes.set(Number(sizes.flow_bytes));
+    if (sizes.oldest_day === null) this.metrics.oldestFlowDay.reset();
+    else this.metrics.oldestFlowDay.set(Date.parse(`${sizes.oldest_day}T00:00:00Z`) / 1000);
+  }
+}
