@@ -1,5 +1,5 @@
 import { EnvVar, BaseServiceEnv, ToInt } from '@clarion/config';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
 /** Configuration of the retention service (the data lifecycle: flows expired past their retention). */
 export class RetentionEnv extends BaseServiceEnv {
@@ -27,4 +27,13 @@ export class RetentionEnv extends BaseServiceEnv {
   @IsInt()
   @Min(0)
   RETENTION_FIRST_RUN_DELAY_S = 10;
+
+  @EnvVar({
+    type: 'directory path',
+    description:
+      'Where flows are archived before retention removes them (one gzip CSV per tenant and day, flows/<day>/<tenant>.csv.gz; a mounted volume or bucket). Unset: flows past the retention are removed without a copy.',
+  })
+  @IsOptional()
+  @IsString()
+  RETENTION_ARCHIVE_DIR?: string;
 }

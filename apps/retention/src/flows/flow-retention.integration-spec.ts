@@ -1,6 +1,10 @@
 import { Database } from '@clarion/persistence';
 import type { ServiceRuntime } from '@clarion/platform';
 import { TestInfra, testLogger } from '@clarion/testing';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import type { RetentionEnv } from '../retention.env';
@@ -17,22 +21,23 @@ describe('flow retention (PostgreSQL)', () => {
   const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'retention-test' }, testLogger());
   let tenantId: string;
 
-  const serviceWith = (days: number) => {
+  const serviceWith = (days: number, archiveDir?: string) => {
     const registry = new Registry();
     const metrics = new RetentionMetrics(registry);
-    const runtime = { env: { FLOW_RETENTION_DAYS: days, RETENTION_INTERVAL_S: 3600, RETENTION_FIRST_RUN_DELAY_S: 0 }, logger: testLogger() } as unknown as ServiceRuntime<RetentionEnv>;
+    const env = { FLOW_RETENTION_DAYS: days, RETENTION_INTERVAL_S: 3600, RETENTION_FIRST_RUN_DELAY_S: 0, RETENTION_ARCHIVE_DIR: archiveDir };
+    const runtime = { env, logger: testLogger() } as unknown as ServiceRuntime<RetentionEnv>;
     return { service: new FlowRetentionService(db, metrics, runtime), registry };
   };
   const metric = async (registry: Registry, name: string): Promise<number | undefined> =>
     (await registry.getSingleMetric(name)?.get())?.values.reduce<number | undefined>((n, v) => (n ?? 0) + v.value, undefined);
 
   /** One flow ending at `endIso`, written as ingest writes it (the application role inserts into the partition). */
-  const insertFlow = (relation: string, endIso: string, srcPort: number) =>
+  const insertFlow = (relation: string, endIso: string, srcPort: number, tenant = tenantId) =>
     app.query(
       `INSERT INTO ${relation} (tenant_id, end_time, start_time, exporter, observation_domain, version, src_address, dst_address, src_port, dst_port,
          protocol, tcp_flags, bytes, packets, sampling_rate, input_interface, output_interface)
        VALUES ($1, $2, $2, '192.0.2.1', 0, 9, '10.0.0.1', '10.0.0.2', $3, 443, 6, 0, 100, 1, 1, 0, 0)`,
-      [tenantId, endIso, srcPort],
+      [tenant, endIso, srcPort],
     );
   const partitionsOf2000 = async () =>
     (
@@ -40,8 +45,13 @@ describe('flow retention (PostgreSQL)', () => {
         `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'flows'::regclass AND c.relname LIKE 'flows_p2000%' ORDER BY 1`,
       )
     ).rows.map((r) => r.relname);
-  const storedPorts = async () =>
-    (await superuser.query<{ src_port: number }>(`SELECT src_port FROM flows WHERE tenant_id = $1 ORDER BY 1`, [tenantId])).rows.map((r) => r.src_port);
+  const storedPorts = async (tenant = tenantId) =>
+    (await superuser.query<{ src_port: number }>(`SELECT src_port FROM flows WHERE tenant_id = $1 ORDER BY 1`, [tenant])).rows.map((r) => r.src_port);
+  const newTenant = async (name: string) =>
+    (await superuser.query(`INSERT INTO tenants (slug, name) VALUES ($1, $2) RETURNING id, slug`, [`${name}-${Date.now().toString(36)}-${process.pid}`, name])).rows[0] as {
+      id: string;
+      slug: string;
+    };
 
   beforeAll(async () => {
     await superuser.connect();
@@ -88,6 +98,57 @@ describe('flow retention (PostgreSQL)', () => {
 
     // A second run finds nothing more to do.
     expect(await service.runOnce(NOW)).toEqual({ firstKeptDay: '2000-01-02', partitions: [], defaultRows: 0 });
+  });
+
+  it('archives every tenant\'s flows of a day before removing it, one gzip CSV per tenant and day, and removes nothing it could not archive', async () => {
+    // Nothing of the first test left: this one's cut is 2000-02-02 alone.
+    for (const name of await partitionsOf2000()) await superuser.query(`DROP TABLE ${name}`);
+    await superuser.query(`DELETE FROM flows_default WHERE end_time < '2000-03-01'`);
+    const a = await newTenant('retention-a');
+    const b = await newTenant('retention-b');
+    const dir = await mkdtemp(join(tmpdir(), 'clarion-archive-'));
+    try {
+      for (const day of ['2000-02-01', '2000-02-02', '2000-02-03']) {
+        const { rows } = await app.query(`SELECT clarion_ensure_flow_partition($1::date) AS name`, [day]);
+        await insertFlow(rows[0].name, `${day}T08:00:00Z`, 100 + Number(day.slice(-2)), a.id);
+        await insertFlow(rows[0].name, `${day}T09:00:00Z`, 200 + Number(day.slice(-2)), b.id);
+      }
+      await insertFlow('flows_default', '2000-01-20T10:00:00Z', 120, a.id); // a day that never had a partition
+      const now = Date.parse('2000-02-10T12:00:00Z');
+
+      // An archive directory that cannot be created (a file is in the way): the run fails and removes nothing.
+      const blocked = join(dir, 'blocked');
+      await writeFile(blocked, 'a file, not a directory');
+      const failing = serviceWith(8, blocked);
+      await expect(failing.service.runOnce(now)).rejects.toThrow();
+      expect(await partitionsOf2000()).toEqual(['flows_p20000201', 'flows_p20000202', 'flows_p20000203']);
+      expect(await storedPorts(a.id)).toEqual([101, 102, 103, 120]);
+      expect((await failing.registry.getSingleMetric('clarion_retention_runs_total')?.get())?.values).toEqual([{ value: 1, labels: { outcome: 'failure' } }]);
+
+      const { service, registry } = serviceWith(8, dir); // on 2000-02-10: keeps 2000-02-02 and later
+      const run = await service.runOnce(now);
+      const fileOf = (tenant: { slug: string }) => join(dir, 'flows', '2000-02-01', `${tenant.slug}.csv.gz`);
+      expect(run).toEqual({ firstKeptDay: '2000-02-02', partitions: ['flows_p20000201'], defaultRows: 1, archived: { files: [fileOf(a), fileOf(b)].sort(), rows: 3 } });
+      expect(await partitionsOf2000()).toEqual(['flows_p20000202', 'flows_p20000203']);
+      expect(await storedPorts(a.id)).toEqual([102, 103]);
+      expect(await storedPorts(b.id)).toEqual([202, 203]);
+
+      const readCsv = async (tenant: { slug: string }) => gunzipSync(await readFile(fileOf(tenant))).toString('utf8').trim().split('\n');
+      const [header, ...rowsOfA] = await readCsv(a);
+      expect(header.split(',').slice(0, 3)).toEqual(['tenant_id', 'end_time', 'start_time']);
+      // Oldest first, each row its tenant's: the partition-less day's flow, then the day's own.
+      expect(rowsOfA.map((r) => [r.split(',')[0], r.split(',')[8]])).toEqual([
+        [a.id, '120'],
+        [a.id, '101'],
+      ]);
+      expect((await readCsv(b)).slice(1).map((r) => [r.split(',')[0], r.split(',')[8]])).toEqual([[b.id, '201']]);
+      expect((await readdir(join(dir, 'flows', '2000-02-01'))).sort()).toEqual([`${a.slug}.csv.gz`, `${b.slug}.csv.gz`].sort());
+      expect((await registry.getSingleMetric('clarion_retention_archived_flows_total')?.get())?.values[0]?.value).toBe(3);
+      expect((await registry.getSingleMetric('clarion_retention_archive_files_total')?.get())?.values[0]?.value).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await superuser.query(`DELETE FROM tenants WHERE id = ANY($1::uuid[])`, [[a.id, b.id]]);
+    }
   });
 
   it('never expires today or later, whoever asks: the function refuses, and the application role cannot drop a partition itself', async () => {

@@ -4,6 +4,7 @@ import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
 import type { Logger } from 'pino';
 import type { RetentionEnv } from '../retention.env';
 import { firstKeptDay } from './expiry';
+import { FlowArchive } from './flow-archive';
 import { RetentionMetrics } from './retention-metrics';
 
 export interface FlowRetentionRun {
@@ -13,6 +14,8 @@ export interface FlowRetentionRun {
   partitions: string[];
   /** Rows deleted from the default partition. */
   defaultRows: number;
+  /** With RETENTION_ARCHIVE_DIR: the files written before the removal, and the flows in them. */
+  archived?: { files: string[]; rows: number };
 }
 
 /**
@@ -25,6 +28,7 @@ export interface FlowRetentionRun {
 export class FlowRetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly env: RetentionEnv;
   private readonly logger: Logger;
+  private readonly archive?: FlowArchive;
   private timer?: NodeJS.Timeout;
   private running?: Promise<FlowRetentionRun | undefined>;
 
@@ -36,6 +40,7 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
     this.env = runtime.env;
     this.logger = runtime.logger.child({ component: 'flow-retention' });
     this.metrics.retentionDays.set(this.env.FLOW_RETENTION_DAYS);
+    if (this.env.RETENTION_ARCHIVE_DIR) this.archive = new FlowArchive(db, this.env.RETENTION_ARCHIVE_DIR);
   }
 
   onApplicationBootstrap(): void {
@@ -76,17 +81,18 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
     const keptFrom = firstKeptDay(nowMs, this.env.FLOW_RETENTION_DAYS);
     const started = performance.now();
     try {
-      const rows = await this.db.withoutTenant((m) =>
-        m.query(`SELECT partitions, default_rows::text AS default_rows FROM clarion_expire_flows($1::date)`, [keptFrom]),
-      ) as Array<{ partitions: string[]; default_rows: string }>;
-      const run: FlowRetentionRun = { firstKeptDay: keptFrom, partitions: rows[0]?.partitions ?? [], defaultRows: Number(rows[0]?.default_rows ?? 0) };
-      this.metrics.partitionsDropped.inc(run.partitions.length);
-      this.metrics.defaultRowsDeleted.inc(run.defaultRows);
+      const run = this.archive ? await this.archiveAndExpire(keptFrom, this.archive) : await this.expire(keptFrom);
       await this.measure();
       this.metrics.runs.inc({ outcome: 'success' });
       this.metrics.lastSuccess.set(Math.floor(Date.now() / 1000));
       this.logger.info(
-        { firstKeptDay: keptFrom, droppedPartitions: run.partitions, defaultRowsDeleted: run.defaultRows, durationMs: Math.round(performance.now() - started) },
+        {
+          firstKeptDay: keptFrom,
+          droppedPartitions: run.partitions,
+          defaultRowsDeleted: run.defaultRows,
+          ...(run.archived ? { archivedFiles: run.archived.files.length, archivedRows: run.archived.rows } : {}),
+          durationMs: Math.round(performance.now() - started),
+        },
         'flow retention run',
       );
       return run;
@@ -95,6 +101,51 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
       this.logger.error({ err: (err as Error).message, firstKeptDay: keptFrom }, 'flow retention run failed; retrying at the next interval');
       throw err;
     }
+  }
+
+  /** Removes every flow before `before` (counted as it goes). */
+  private async expire(before: string): Promise<FlowRetentionRun> {
+    const rows = (await this.db.withoutTenant((m) =>
+      m.query(`SELECT partitions, default_rows::text AS default_rows FROM clarion_expire_flows($1::date)`, [before]),
+    )) as Array<{ partitions: string[]; default_rows: string }>;
+    const run: FlowRetentionRun = { firstKeptDay: before, partitions: rows[0]?.partitions ?? [], defaultRows: Number(rows[0]?.default_rows ?? 0) };
+    this.metrics.partitionsDropped.inc(run.partitions.length);
+    this.metrics.defaultRowsDeleted.inc(run.defaultRows);
+    return run;
+  }
+
+  /**
+   * Archives, then removes, one expiring day partition at a time, oldest first (then what is left before `keptFrom`,
+   * rows of days that never had a partition): a day is removed only once every tenant's file of it is on disk, so
+   * a failure (disk full, an unwritable directory) keeps that day and every later one for the next run.
+   */
+  private async archiveAndExpire(keptFrom: string, archive: FlowArchive): Promise<FlowRetentionRun> {
+    const days = (await this.db.withoutTenant((m) =>
+      m.query(
+        `SELECT to_char(to_date(substr(c.relname, 8), 'YYYYMMDD'), 'YYYY-MM-DD') AS day
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = 'flows'::regclass AND c.relname ~ '^flows_p[0-9]{8}$' AND to_date(substr(c.relname, 8), 'YYYYMMDD') < $1::date
+         ORDER BY 1`,
+        [keptFrom],
+      ),
+    )) as Array<{ day: string }>;
+    const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const dayBefore = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const cuts = [...new Set([...days.map((d) => dayAfter(d.day)), keptFrom])];
+    const run: FlowRetentionRun = { firstKeptDay: keptFrom, partitions: [], defaultRows: 0, archived: { files: [], rows: 0 } };
+    let from: string | undefined;
+    for (const until of cuts) {
+      const archived = await archive.archive(dayBefore(until), until, from);
+      this.metrics.archivedRows.inc(archived.rows);
+      this.metrics.archivedFiles.inc(archived.files.length);
+      run.archived?.files.push(...archived.files);
+      if (run.archived) run.archived.rows += archived.rows;
+      const expired = await this.expire(until);
+      run.partitions.push(...expired.partitions);
+      run.defaultRows += expired.defaultRows;
+      from = until;
+    }
+    return run;
   }
 
   /** Sizes and the oldest day kept, read from the catalog (no table is scanned). */

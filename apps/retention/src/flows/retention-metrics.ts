@@ -5,6 +5,8 @@ export class RetentionMetrics {
   readonly runs: Counter<'outcome'>;
   readonly partitionsDropped: Counter;
   readonly defaultRowsDeleted: Counter;
+  readonly archivedRows: Counter;
+  readonly archivedFiles: Counter;
   readonly lastSuccess: Gauge;
   readonly retentionDays: Gauge;
   readonly oldestFlowDay: Gauge;
@@ -27,6 +29,16 @@ export class RetentionMetrics {
     this.defaultRowsDeleted = new Counter({
       name: 'clarion_retention_flow_default_rows_deleted_total',
       help: 'Flows past the retention deleted from the default partition (flows whose day had no partition of its own).',
+      registers,
+    });
+    this.archivedRows = new Counter({
+      name: 'clarion_retention_archived_flows_total',
+      help: 'Flows written to RETENTION_ARCHIVE_DIR before retention removed them.',
+      registers,
+    });
+    this.archivedFiles = new Counter({
+      name: 'clarion_retention_archive_files_total',
+      help: 'Archive files (one per tenant and day) written to RETENTION_ARCHIVE_DIR.',
       registers,
     });
     this.lastSuccess = new Gauge({
