@@ -5,3 +5,4 @@ export * from './lib/silent-logger';
 export * from './lib/test-infra';
 export * from './lib/nats-server-process';
 export * from './lib/tenant-query';
+export * from './lib/metric-value';

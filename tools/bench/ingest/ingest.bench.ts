@@ -20,7 +20,7 @@
  * BENCH_OWNER_URL (schema owner: creates the tenant, and deletes it with its rows afterwards unless BENCH_KEEP_DATA=1),
  * BENCH_DECODE_SECONDS (3), BENCH_SKIP_NFCAPD, BENCH_PROFILE; INGEST_* variables are passed on to the service.
  */
-import { freePort, freeUdpPort } from '@clarion/testing';
+import { freePort, freeUdpPort, metricValue } from '@clarion/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -54,18 +54,6 @@ async function lastJsonLine(script: string, args: string[]): Promise<Record<stri
   const lines = stdout.trim().split('\n');
   for (const line of lines) if (!line.startsWith('{')) console.log(`  ${line}`);
   return JSON.parse(lines[lines.length - 1]) as Record<string, number>;
-}
-
-function metric(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([^{\s]+)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) found[pair[1]] = pair[2];
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) total += Number(match[3]);
-  }
-  return total;
 }
 
 /** Quantile of a Prometheus histogram (cumulative buckets), interpolated linearly inside its bucket. */
@@ -176,7 +164,7 @@ async function endToEnd(work: string): Promise<Record<string, number>> {
   let lastChange = Date.now();
   let lastCommitMs = Date.now();
   while (Date.now() - lastChange < 3_000) {
-    const now = metric(await metrics(), 'clarion_ingest_rows_committed_total');
+    const now = metricValue(await metrics(), 'clarion_ingest_rows_committed_total');
     if (now !== committed) {
       committed = now;
       lastChange = Date.now();
@@ -206,8 +194,8 @@ async function endToEnd(work: string): Promise<Record<string, number>> {
     e2e_sent: sent.flows,
     e2e_stored: stored,
     e2e_offered_fps: Math.round(sent.flows / sent.seconds),
-    e2e_kernel_drops_packets: metric(text, 'clarion_ingest_udp_socket_drops'),
-    e2e_spooled_batches: metric(text, 'clarion_ingest_spooled_batches_total'),
+    e2e_kernel_drops_packets: metricValue(text, 'clarion_ingest_udp_socket_drops'),
+    e2e_spooled_batches: metricValue(text, 'clarion_ingest_spooled_batches_total'),
     e2e_ingest_cpu_s: Math.round((cpuAfter.ingest - cpuBefore.ingest) * 10) / 10,
     e2e_postgres_cpu_s: Math.round((cpuAfter.postgres - cpuBefore.postgres) * 10) / 10,
   };

@@ -1,5 +1,5 @@
 // eslint-disable-next-line no-restricted-imports -- test support: imported by e2e specs, never by production code
-import { ServiceProcess, TestInfra, freePort, freeUdpPort, httpGet, queryAsTenant, waitFor, waitForReady } from '@clarion/testing';
+import { ServiceProcess, TestInfra, freePort, freeUdpPort, httpGet, metricValue, queryAsTenant, waitFor, waitForReady } from '@clarion/testing';
 import { createSocket } from 'node:dgram';
 import { Client } from 'pg';
 import type { KnownFlow } from './known-traffic';
@@ -46,20 +46,6 @@ export async function storedFlows(tenantId: string, version?: number): Promise<A
 
 export async function storedFlowCount(tenantId: string): Promise<number> {
   return Number((await queryAsTenant<{ n: string }>(tenantId, 'SELECT count(*) AS n FROM flows'))[0].n);
-}
-
-/** Sum of a Prometheus metric's samples whose labels include `labels`. */
-export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const match = /^([^{\s]+)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) found[pair[1]] = pair[2];
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) total += Number(match[3]);
-  }
-  return total;
 }
 
 export interface IngestOptions {

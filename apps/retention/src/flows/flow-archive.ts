@@ -47,6 +47,8 @@ export class FlowArchive {
       const sql = `COPY (SELECT ${COLUMNS} FROM flows WHERE ${range} ORDER BY end_time) TO STDOUT WITH (FORMAT csv, HEADER true)`;
       try {
         const rows = await this.db.withTenant(tenant.id, async (manager: EntityManager) => {
+          // Times in the file in UTC, whatever the server's or the role's time zone.
+          await manager.query(`SET LOCAL TIME ZONE 'UTC'`);
           // The transaction's own connection, where set_config put the tenant.
           const client = (manager.queryRunner as unknown as { databaseConnection: PoolClient }).databaseConnection;
           const stream = client.query(copyTo(sql));

@@ -7,6 +7,9 @@ import { firstKeptDay } from './expiry';
 import { FlowArchive } from './flow-archive';
 import { RetentionMetrics } from './retention-metrics';
 
+/** After a run skipped for want of a database, the next try comes this much later (not a whole interval). */
+const SKIPPED_RETRY_MS = 5_000;
+
 export interface FlowRetentionRun {
   /** Flows of this UTC day and later are kept; earlier ones were expired. */
   firstKeptDay: string;
@@ -22,7 +25,7 @@ export interface FlowRetentionRun {
  * Expires flows past FLOW_RETENTION_DAYS, every RETENTION_INTERVAL_S, through `clarion_expire_flows` (whole day
  * partitions dropped, the default partition's old rows deleted; see the FlowRetention migration), and reports the
  * flow store's size. Several instances may run: the database function serialises them and a second run finds
- * nothing left to do. A run while PostgreSQL is away is skipped and counted; the next one catches up.
+ * nothing left to do. A run while PostgreSQL is away is skipped and counted, and tried again 5 s later.
  */
 @Injectable()
 export class FlowRetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -31,6 +34,7 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
   private readonly archive?: FlowArchive;
   private timer?: NodeJS.Timeout;
   private running?: Promise<FlowRetentionRun | undefined>;
+  private skipping = false;
 
   constructor(
     private readonly db: Database,
@@ -64,9 +68,10 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
   private schedule(delayMs: number): void {
     this.timer = setTimeout(() => {
       void this.runOnce()
-        .catch(() => undefined) // counted and logged by run()
-        .finally(() => {
-          if (this.timer) this.schedule(this.env.RETENTION_INTERVAL_S * 1000);
+        .catch(() => null) // counted and logged by run(); retried at the next interval
+        .then((run) => {
+          // Skipped because PostgreSQL is not (yet) connected, at start or in an outage: look again soon.
+          if (this.timer) this.schedule(run === undefined ? SKIPPED_RETRY_MS : this.env.RETENTION_INTERVAL_S * 1000);
         });
     }, delayMs);
     this.timer.unref();
@@ -75,9 +80,12 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
   private async run(nowMs: number): Promise<FlowRetentionRun | undefined> {
     if (!this.db.ready) {
       this.metrics.runs.inc({ outcome: 'skipped' });
-      this.logger.warn('flow retention skipped: the database is not available; the next run catches up');
+      // Once per outage at warn, then quietly every 5 s until the database is back.
+      this.logger[this.skipping ? 'debug' : 'warn']('flow retention skipped: the database is not available; trying again every 5 s');
+      this.skipping = true;
       return undefined;
     }
+    this.skipping = false;
     const keptFrom = firstKeptDay(nowMs, this.env.FLOW_RETENTION_DAYS);
     const started = performance.now();
     try {
