@@ -29,6 +29,26 @@ export class RetentionEnv extends BaseServiceEnv {
   RETENTION_FIRST_RUN_DELAY_S = 10;
 
   @EnvVar({
+    type: 'integer (seconds)',
+    description:
+      "Longest statement of a retention run: a tenant's day copied to the archive, the default partition's old rows deleted (DATABASE_STATEMENT_TIMEOUT_MS, meant for API reads, would cut a large day's copy short).",
+  })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  RETENTION_STATEMENT_TIMEOUT_S = 21_600;
+
+  @EnvVar({
+    type: 'integer (ms)',
+    description:
+      'How long a retention run waits for the lock that detaching a day partition needs (readers of flows hold it off); past it the run fails and the next one retries, instead of queueing every reader of flows behind it.',
+  })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  RETENTION_LOCK_TIMEOUT_MS = 5_000;
+
+  @EnvVar({
     type: 'directory path',
     description:
       'Where flows are archived before retention removes them (one gzip CSV per tenant and day, flows/<day>/<tenant>.csv.gz; a mounted volume or bucket). Unset: flows past the retention are removed without a copy.',

@@ -1,7 +1,7 @@
 import { Database, FLOW_COPY_COLUMNS } from '@clarion/persistence';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -27,6 +27,8 @@ export class FlowArchive {
   constructor(
     private readonly db: Database,
     private readonly dir: string,
+    /** Longest COPY of one tenant's day (the service's statement timeout is meant for API reads). */
+    private readonly statementTimeoutMs: number,
   ) {}
 
   /**
@@ -38,6 +40,7 @@ export class FlowArchive {
     const tenants = await this.db.withoutTenant((m) => m.query(`SELECT id, slug FROM tenants ORDER BY slug`) as Promise<Array<{ id: string; slug: string }>>);
     const dayDir = join(this.dir, 'flows', label);
     await mkdir(dayDir, { recursive: true });
+    await this.removeAbandoned(dayDir);
     const result: ArchivedRange = { files: [], rows: 0 };
     for (const tenant of tenants) {
       const file = join(dayDir, `${tenant.slug}.csv.gz`);
@@ -49,6 +52,7 @@ export class FlowArchive {
         const rows = await this.db.withTenant(tenant.id, async (manager: EntityManager) => {
           // Times in the file in UTC, whatever the server's or the role's time zone.
           await manager.query(`SET LOCAL TIME ZONE 'UTC'`);
+          await manager.query(`SELECT set_config('statement_timeout', $1, true)`, [String(this.statementTimeoutMs)]);
           // The transaction's own connection, where set_config put the tenant.
           const client = (manager.queryRunner as unknown as { databaseConnection: PoolClient }).databaseConnection;
           const stream = client.query(copyTo(sql));
@@ -74,5 +78,19 @@ export class FlowArchive {
       }
     }
     return result;
+  }
+
+  /**
+   * Temporary files of a writer that died (a killed process, a lost node): older than the longest COPY may run, so no
+   * live writer owns them. Fresher ones may belong to another instance archiving the same day, and stay.
+   */
+  private async removeAbandoned(dayDir: string): Promise<void> {
+    const before = Date.now() - this.statementTimeoutMs;
+    for (const name of await readdir(dayDir)) {
+      if (!name.endsWith('.partial')) continue;
+      const path = join(dayDir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info !== undefined && info.mtimeMs < before) await rm(path, { force: true });
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { Database } from '@clarion/persistence';
 import type { ServiceRuntime } from '@clarion/platform';
 import { TestInfra, testLogger } from '@clarion/testing';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -10,6 +10,8 @@ import { Registry } from 'prom-client';
 import type { RetentionEnv } from '../retention.env';
 import { FlowRetentionService } from './flow-retention.service';
 import { RetentionMetrics } from './retention-metrics';
+
+const ENV = { RETENTION_INTERVAL_S: 3600, RETENTION_FIRST_RUN_DELAY_S: 0, RETENTION_STATEMENT_TIMEOUT_S: 600, RETENTION_LOCK_TIMEOUT_MS: 5_000 };
 
 // Days of the year 2000: no other test stores flows that old, so this one can expire them while others run.
 const NOW = Date.parse('2000-01-10T12:00:00Z');
@@ -21,12 +23,12 @@ describe('flow retention (PostgreSQL)', () => {
   const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'retention-test' }, testLogger());
   let tenantId: string;
 
-  const serviceWith = (days: number, archiveDir?: string) => {
+  const serviceWith = (days: number, archiveDir?: string, overrides: Partial<RetentionEnv> = {}, database = db) => {
     const registry = new Registry();
     const metrics = new RetentionMetrics(registry);
-    const env = { FLOW_RETENTION_DAYS: days, RETENTION_INTERVAL_S: 3600, RETENTION_FIRST_RUN_DELAY_S: 0, RETENTION_ARCHIVE_DIR: archiveDir };
+    const env = { ...ENV, FLOW_RETENTION_DAYS: days, RETENTION_ARCHIVE_DIR: archiveDir, ...overrides };
     const runtime = { env, logger: testLogger() } as unknown as ServiceRuntime<RetentionEnv>;
-    return { service: new FlowRetentionService(db, metrics, runtime), registry };
+    return { service: new FlowRetentionService(database, metrics, runtime), registry };
   };
   const metric = async (registry: Registry, name: string): Promise<number | undefined> =>
     (await registry.getSingleMetric(name)?.get())?.values.reduce<number | undefined>((n, v) => (n ?? 0) + v.value, undefined);
@@ -125,6 +127,15 @@ describe('flow retention (PostgreSQL)', () => {
       expect(await storedPorts(a.id)).toEqual([101, 102, 103, 120]);
       expect((await failing.registry.getSingleMetric('clarion_retention_runs_total')?.get())?.values).toEqual([{ value: 1, labels: { outcome: 'failure' } }]);
 
+      // Left by writers: one that died long ago (older than the statement timeout, 600 s here), one still writing.
+      await mkdir(join(dir, 'flows', '2000-02-01'), { recursive: true });
+      const abandoned = join(dir, 'flows', '2000-02-01', 'x.csv.gz.1-dead.partial');
+      const live = join(dir, 'flows', '2000-02-01', 'x.csv.gz.2-live.partial');
+      await writeFile(abandoned, 'half a file');
+      await writeFile(live, 'half a file');
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      await utimes(abandoned, hourAgo, hourAgo);
+
       const { service, registry } = serviceWith(8, dir); // on 2000-02-10: keeps 2000-02-02 and later
       const run = await service.runOnce(now);
       const fileOf = (tenant: { slug: string }) => join(dir, 'flows', '2000-02-01', `${tenant.slug}.csv.gz`);
@@ -142,12 +153,61 @@ describe('flow retention (PostgreSQL)', () => {
         [a.id, '101'],
       ]);
       expect((await readCsv(b)).slice(1).map((r) => [r.split(',')[0], r.split(',')[8]])).toEqual([[b.id, '201']]);
-      expect((await readdir(join(dir, 'flows', '2000-02-01'))).sort()).toEqual([`${a.slug}.csv.gz`, `${b.slug}.csv.gz`].sort());
+      expect((await readdir(join(dir, 'flows', '2000-02-01'))).sort()).toEqual([`${a.slug}.csv.gz`, `${b.slug}.csv.gz`, 'x.csv.gz.2-live.partial'].sort());
       expect((await registry.getSingleMetric('clarion_retention_archived_flows_total')?.get())?.values[0]?.value).toBe(3);
       expect((await registry.getSingleMetric('clarion_retention_archive_files_total')?.get())?.values[0]?.value).toBe(2);
     } finally {
       await rm(dir, { recursive: true, force: true });
       await superuser.query(`DELETE FROM tenants WHERE id = ANY($1::uuid[])`, [[a.id, b.id]]);
+    }
+  });
+
+  it('waits a bounded time for the lock that detaching needs, fails the run (retried later) and drops nothing meanwhile', async () => {
+    const { rows } = await app.query(`SELECT clarion_ensure_flow_partition('2000-04-01'::date) AS name`);
+    await insertFlow(rows[0].name, '2000-04-01T10:00:00Z', 401);
+    // A long read of flows (an export, say) holds the parent table against the detach.
+    const reader = new Client({ connectionString: TestInfra.superuserUrl });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM flows WHERE false');
+      const { service } = serviceWith(8, undefined, { RETENTION_LOCK_TIMEOUT_MS: 300 }); // statements may take 10 s here
+      const started = Date.now();
+      await expect(service.runOnce(Date.parse('2000-04-10T12:00:00Z'))).rejects.toThrow(/lock timeout/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await partitionsOf2000()).toContain('flows_p20000401');
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+    const { service } = serviceWith(8);
+    expect((await service.runOnce(Date.parse('2000-04-10T12:00:00Z')))?.partitions).toContain('flows_p20000401');
+  });
+
+  it('archives a day that takes longer to copy than the service\'s statement timeout allows an API read', async () => {
+    const tenant = await newTenant('retention-big');
+    const dir = await mkdtemp(join(tmpdir(), 'clarion-archive-big-'));
+    const strict = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 400, applicationName: 'retention-test-strict' }, testLogger());
+    await strict.start();
+    try {
+      const { rows } = await app.query(`SELECT clarion_ensure_flow_partition('2000-05-01'::date) AS name`);
+      await app.query(
+        `INSERT INTO ${rows[0].name} (tenant_id, end_time, start_time, exporter, observation_domain, version, src_address, dst_address, src_port, dst_port,
+           protocol, tcp_flags, bytes, packets, sampling_rate, input_interface, output_interface)
+         SELECT $1, '2000-05-01T00:00:00Z'::timestamptz + g * interval '100 ms', '2000-05-01T00:00:00Z', '192.0.2.1', 0, 10, '10.0.0.1', '10.0.0.2',
+                g % 65536, 443, 6, 0, 100, 1, 1, 0, 0
+         FROM generate_series(1, 400000) g`,
+        [tenant.id],
+      );
+      const { service } = serviceWith(8, dir, { RETENTION_STATEMENT_TIMEOUT_S: 600 }, strict);
+      const run = await service.runOnce(Date.parse('2000-05-10T12:00:00Z'));
+      expect(run?.partitions).toContain('flows_p20000501');
+      const lines = gunzipSync(await readFile(join(dir, 'flows', '2000-05-01', `${tenant.slug}.csv.gz`))).toString('utf8').trim().split('\n');
+      expect(lines).toHaveLength(400_001);
+    } finally {
+      await strict.close();
+      await rm(dir, { recursive: true, force: true });
+      await superuser.query(`DELETE FROM tenants WHERE id = $1`, [tenant.id]);
     }
   });
 
@@ -163,7 +223,7 @@ describe('flow retention (PostgreSQL)', () => {
   it('counts a failed run and lets it fail, and skips (counted) while the database is unavailable', async () => {
     const closed = new Database({ url: TestInfra.appUrl, poolSize: 1, statementTimeoutMs: 1_000, applicationName: 'retention-test-down' }, testLogger());
     const registry = new Registry();
-    const runtime = { env: { FLOW_RETENTION_DAYS: 8, RETENTION_INTERVAL_S: 3600, RETENTION_FIRST_RUN_DELAY_S: 0 }, logger: testLogger() } as unknown as ServiceRuntime<RetentionEnv>;
+    const runtime = { env: { ...ENV, FLOW_RETENTION_DAYS: 8 }, logger: testLogger() } as unknown as ServiceRuntime<RetentionEnv>;
     const skipped = new FlowRetentionService(closed, new RetentionMetrics(registry), runtime);
     expect(await skipped.runOnce(NOW)).toBeUndefined();
     expect((await registry.getSingleMetric('clarion_retention_runs_total')?.get())?.values).toEqual([{ value: 1, labels: { outcome: 'skipped' } }]);

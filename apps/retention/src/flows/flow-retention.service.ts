@@ -44,7 +44,7 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
     this.env = runtime.env;
     this.logger = runtime.logger.child({ component: 'flow-retention' });
     this.metrics.retentionDays.set(this.env.FLOW_RETENTION_DAYS);
-    if (this.env.RETENTION_ARCHIVE_DIR) this.archive = new FlowArchive(db, this.env.RETENTION_ARCHIVE_DIR);
+    if (this.env.RETENTION_ARCHIVE_DIR) this.archive = new FlowArchive(db, this.env.RETENTION_ARCHIVE_DIR, this.env.RETENTION_STATEMENT_TIMEOUT_S * 1000);
   }
 
   onApplicationBootstrap(): void {
@@ -114,7 +114,16 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
   /** Removes every flow before `before` (counted as it goes). */
   private async expire(before: string): Promise<FlowRetentionRun> {
     const rows = (await this.db.withoutTenant((m) =>
-      m.query(`SELECT partitions, default_rows::text AS default_rows FROM clarion_expire_flows($1::date)`, [before]),
+      m.transaction(async (tx) => {
+        // Detaching a partition locks `flows` against its readers: wait a bounded time for it, then fail and let the
+        // next run retry, rather than queue every reader behind the wait. Deleting a large default partition's old
+        // rows may take longer than an API statement may.
+        await tx.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [
+          String(this.env.RETENTION_LOCK_TIMEOUT_MS),
+          String(this.env.RETENTION_STATEMENT_TIMEOUT_S * 1000),
+        ]);
+        return tx.query(`SELECT partitions, default_rows::text AS default_rows FROM clarion_expire_flows($1::date)`, [before]);
+      }),
     )) as Array<{ partitions: string[]; default_rows: string }>;
     const run: FlowRetentionRun = { firstKeptDay: before, partitions: rows[0]?.partitions ?? [], defaultRows: Number(rows[0]?.default_rows ?? 0) };
     this.metrics.partitionsDropped.inc(run.partitions.length);
