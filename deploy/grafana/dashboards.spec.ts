@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoPath } from '../support/deploy-files';
-import { expressionRefs, registeredSeries, selectorProblems, type RegisteredMetric } from '../support/metric-references';
+import { expressionRefs, registeredSeries, scrapeTargetLabels, selectorProblems, type RegisteredMetric } from '../support/metric-references';
 
 interface GridPos {
   h: unknown;
@@ -39,8 +39,6 @@ const datasourceUids = (
   parse(readFileSync(repoPath('deploy', 'grafana', 'provisioning', 'datasources', 'clarion.yml'), 'utf8')) as { datasources: Array<{ uid: string }> }
 ).datasources.map((d) => d.uid);
 const BUILT_IN_VARIABLES = ['__rate_interval', '__interval', '__range', '__interval_ms', '__range_s'];
-/** Labels every scraped Clarion series carries: the registry's `service`, and Prometheus's job and instance. */
-const TARGET_LABELS = ['job', 'instance', 'service'];
 
 const allPanels = (panels: Panel[]): Panel[] => panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
 const isInt = (v: unknown): v is number => Number.isInteger(v);
@@ -91,14 +89,14 @@ describe.each(dashboards)('dashboard $file', ({ dashboard }) => {
   describe('queries', () => {
     let bySeries: Map<string, RegisteredMetric>;
     beforeAll(async () => {
-      ({ bySeries } = await registeredSeries());
+      bySeries = await registeredSeries();
     });
 
     it.each(withQueries.map((p) => [p.title, p] as const))('%s selects only registered series and labels', (_title, panel) => {
       const problems = (panel.targets ?? []).flatMap((t) => {
         if (t.expr === undefined) return [`${t.refId}: no expression`];
         if (expressionRefs(t.expr).selectors.length === 0) return [`${t.refId}: selects no series`];
-        return selectorProblems(t.expr, bySeries, TARGET_LABELS).map((problem) => `${t.refId}: ${problem}`);
+        return selectorProblems(t.expr, bySeries, scrapeTargetLabels()).map((problem) => `${t.refId}: ${problem}`);
       });
       expect(problems).toEqual([]);
     });

@@ -10,7 +10,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { imageEnv, readDockerfile, repoPath } from '../support/deploy-files';
-import { expressionRefs, metricsDeclaredIn, registeredSeries, selectorProblems, serviceMetricsRegistered, type RegisteredMetric } from '../support/metric-references';
+import {
+  expressionRefs,
+  metricsDeclaredIn,
+  registeredSeries,
+  scrapeTargetLabels,
+  selectorProblems,
+  serviceMetricsRegistered,
+  type RegisteredMetric,
+} from '../support/metric-references';
 
 const PROMETHEUS_DIR = repoPath('deploy', 'prometheus');
 const SEVERITIES = ['critical', 'warning', 'info'];
@@ -77,12 +85,10 @@ describe('alerts.yml under promtool', () => {
 describe('alerts.yml against the metrics the code registers', () => {
   /** Series name -> the metric behind it. */
   let bySeries: Map<string, RegisteredMetric>;
-  /** Labels every scraped series carries: the registry's default `service`, and the scrape's job, instance and target labels. */
-  let targetLabels: string[];
+  const targetLabels = scrapeTargetLabels();
 
   beforeAll(async () => {
-    ({ bySeries } = await registeredSeries());
-    targetLabels = ['job', 'instance', 'service', ...(clarionJob?.static_configs ?? []).flatMap((c) => Object.keys(c.labels ?? {}))];
+    bySeries = await registeredSeries();
   });
 
   it('reads the metric declarations of the sources the way prom-client registers them', async () => {

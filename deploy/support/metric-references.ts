@@ -10,6 +10,7 @@
 import { ServiceMetrics } from '@clarion/observability';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parse } from 'yaml';
 import { repoPath } from './deploy-files';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -135,15 +136,27 @@ export function expressionRefs(expr: string): ExpressionRefs {
   return refs;
 }
 
-/** Every registered metric (sources and ServiceMetrics), and each series name mapped to its metric, with the series Prometheus writes itself for every target. */
-export async function registeredSeries(): Promise<{ registered: Map<string, RegisteredMetric>; bySeries: Map<string, RegisteredMetric> }> {
+/** Each series name the code registers (sources and ServiceMetrics) mapped to its metric, with the series Prometheus writes itself for every target. */
+export async function registeredSeries(): Promise<Map<string, RegisteredMetric>> {
   const files = [...sourceFiles(repoPath('apps')), ...sourceFiles(repoPath('libs'))];
   const registered = new Map([...metricsDeclaredIn(files), ...(await serviceMetricsRegistered())]);
   const bySeries = new Map([...registered.values()].flatMap((metric) => metric.series.map((s) => [s, metric] as const)));
   for (const s of ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added']) {
     bySeries.set(s, { series: [s], labels: [], where: 'Prometheus (per scrape target)' });
   }
-  return { registered, bySeries };
+  return bySeries;
+}
+
+/**
+ * Labels every scraped Clarion series carries: the registry's default `service`, Prometheus's `job` and `instance`,
+ * and the target labels of the `clarion` job in deploy/prometheus/prometheus.yml.
+ */
+export function scrapeTargetLabels(): string[] {
+  const scrape = parse(readFileSync(repoPath('deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+    scrape_configs: Array<{ job_name: string; static_configs?: Array<{ labels?: Record<string, string> }> }>;
+  };
+  const clarion = scrape.scrape_configs.find((c) => c.job_name === 'clarion');
+  return ['job', 'instance', 'service', ...(clarion?.static_configs ?? []).flatMap((c) => Object.keys(c.labels ?? {}))];
 }
 
 /**

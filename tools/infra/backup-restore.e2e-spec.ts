@@ -1,5 +1,5 @@
 import { MIGRATIONS, createDataSource } from '@clarion/persistence';
-import { REPO_ROOT, TestInfra } from '@clarion/testing';
+import { REPO_ROOT, TestInfra, insertFlowRow } from '@clarion/testing';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,12 +64,7 @@ describe('backup and restore (pg_dump/pg_restore through tools/infra)', () => {
     await withClient(url('clarion_app', source), async (c) => {
       const partition = (await c.query(`SELECT clarion_ensure_flow_partition(current_date) AS name`)).rows[0].name as string;
       const tenant = (await c.query(`SELECT id FROM tenants WHERE slug = 'acme'`)).rows[0].id as string;
-      await c.query(
-        `INSERT INTO ${partition} (tenant_id, end_time, start_time, exporter, observation_domain, version, src_address, dst_address, src_port, dst_port,
-           protocol, tcp_flags, bytes, packets, sampling_rate, input_interface, output_interface)
-         VALUES ($1, now(), now(), '192.0.2.1', 0, 10, '10.0.0.1', '10.0.0.2', 40000, 443, 6, 0, 1200, 3, 1, 0, 0)`,
-        [tenant],
-      );
+      await insertFlowRow(c, partition, { tenantId: tenant, endTime: new Date().toISOString(), srcPort: 40000 });
     });
   });
 

@@ -1,4 +1,4 @@
-import { ServiceProcess, TestInfra, freePort, httpGet, metricValue, waitFor } from '@clarion/testing';
+import { ServiceProcess, TestInfra, freePort, httpGet, insertFlowRow, metricValue, waitFor } from '@clarion/testing';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,12 +23,7 @@ describe('retention service (built process, real PostgreSQL)', () => {
 
   const insertFlow = async (day: string, srcPort: number) => {
     const partition = (await app.query(`SELECT clarion_ensure_flow_partition($1::date) AS name`, [day])).rows[0].name as string;
-    await app.query(
-      `INSERT INTO ${partition} (tenant_id, end_time, start_time, exporter, observation_domain, version, src_address, dst_address, src_port, dst_port,
-         protocol, tcp_flags, bytes, packets, sampling_rate, input_interface, output_interface)
-       VALUES ($1, $2, $2, '192.0.2.9', 0, 10, '10.1.0.1', '10.1.0.2', $3, 53, 17, 0, 80, 1, 1, 0, 0)`,
-      [tenant.id, `${day}T12:00:00Z`, srcPort],
-    );
+    await insertFlowRow(app, partition, { tenantId: tenant.id, endTime: `${day}T12:00:00Z`, srcPort });
     return partition;
   };
   const partitionExists = async (name: string) => (await owner.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [name])).rows[0].present as boolean;

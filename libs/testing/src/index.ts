@@ -6,3 +6,4 @@ export * from './lib/test-infra';
 export * from './lib/nats-server-process';
 export * from './lib/tenant-query';
 export * from './lib/metric-value';
+export * from './lib/flow-rows';

@@ -1,6 +1,6 @@
 import { Database } from '@clarion/persistence';
 import type { ServiceRuntime } from '@clarion/platform';
-import { TestInfra, testLogger } from '@clarion/testing';
+import { TestInfra, insertFlowRow, testLogger } from '@clarion/testing';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,12 +35,7 @@ describe('flow retention (PostgreSQL)', () => {
 
   /** One flow ending at `endIso`, written as ingest writes it (the application role inserts into the partition). */
   const insertFlow = (relation: string, endIso: string, srcPort: number, tenant = tenantId) =>
-    app.query(
-      `INSERT INTO ${relation} (tenant_id, end_time, start_time, exporter, observation_domain, version, src_address, dst_address, src_port, dst_port,
-         protocol, tcp_flags, bytes, packets, sampling_rate, input_interface, output_interface)
-       VALUES ($1, $2, $2, '192.0.2.1', 0, 9, '10.0.0.1', '10.0.0.2', $3, 443, 6, 0, 100, 1, 1, 0, 0)`,
-      [tenant, endIso, srcPort],
-    );
+    insertFlowRow(app, relation, { tenantId: tenant, endTime: endIso, srcPort });
   const partitionsOf2000 = async () =>
     (
       await superuser.query<{ relname: string }>(
@@ -222,9 +217,7 @@ describe('flow retention (PostgreSQL)', () => {
 
   it('counts a failed run and lets it fail, and skips (counted) while the database is unavailable', async () => {
     const closed = new Database({ url: TestInfra.appUrl, poolSize: 1, statementTimeoutMs: 1_000, applicationName: 'retention-test-down' }, testLogger());
-    const registry = new Registry();
-    const runtime = { env: { ...ENV, FLOW_RETENTION_DAYS: 8 }, logger: testLogger() } as unknown as ServiceRuntime<RetentionEnv>;
-    const skipped = new FlowRetentionService(closed, new RetentionMetrics(registry), runtime);
+    const { service: skipped, registry } = serviceWith(8, undefined, {}, closed);
     expect(await skipped.runOnce(NOW)).toBeUndefined();
     expect((await registry.getSingleMetric('clarion_retention_runs_total')?.get())?.values).toEqual([{ value: 1, labels: { outcome: 'skipped' } }]);
 

@@ -3,9 +3,15 @@ import { Database } from '@clarion/persistence';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
 import type { Logger } from 'pino';
 import type { RetentionEnv } from '../retention.env';
-import { firstKeptDay } from './expiry';
+import { firstKeptDay, shiftDay } from './expiry';
 import { FlowArchive } from './flow-archive';
 import { RetentionMetrics } from './retention-metrics';
+
+/** The day partitions of `flows` (flows_pYYYYMMDD, as clarion_ensure_flow_partition names them) with their day. */
+const DAY_PARTITIONS = `
+  SELECT to_date(substr(c.relname, 8), 'YYYYMMDD') AS day
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  WHERE i.inhparent = 'flows'::regclass AND c.relname ~ '^flows_p[0-9]{8}$'`;
 
 /** After a run skipped for want of a database, the next try comes this much later (not a whole interval). */
 const SKIPPED_RETRY_MS = 5_000;
@@ -66,13 +72,11 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
   }
 
   private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      void this.runOnce()
-        .catch(() => null) // counted and logged by run(); retried at the next interval
-        .then((run) => {
-          // Skipped because PostgreSQL is not (yet) connected, at start or in an outage: look again soon.
-          if (this.timer) this.schedule(run === undefined ? SKIPPED_RETRY_MS : this.env.RETENTION_INTERVAL_S * 1000);
-        });
+    this.timer = setTimeout(async () => {
+      // A failure is counted and logged by run() and retried at the next interval; a run skipped because PostgreSQL
+      // is not (yet) connected, at start or in an outage, is tried again soon.
+      const skipped = await this.runOnce().then((run) => run === undefined, () => false);
+      if (this.timer) this.schedule(skipped ? SKIPPED_RETRY_MS : this.env.RETENTION_INTERVAL_S * 1000);
     }, delayMs);
     this.timer.unref();
   }
@@ -138,30 +142,24 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
    */
   private async archiveAndExpire(keptFrom: string, archive: FlowArchive): Promise<FlowRetentionRun> {
     const days = (await this.db.withoutTenant((m) =>
-      m.query(
-        `SELECT to_char(to_date(substr(c.relname, 8), 'YYYYMMDD'), 'YYYY-MM-DD') AS day
-         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-         WHERE i.inhparent = 'flows'::regclass AND c.relname ~ '^flows_p[0-9]{8}$' AND to_date(substr(c.relname, 8), 'YYYYMMDD') < $1::date
-         ORDER BY 1`,
-        [keptFrom],
-      ),
+      m.query(`SELECT to_char(day, 'YYYY-MM-DD') AS day FROM (${DAY_PARTITIONS}) p WHERE day < $1::date ORDER BY day`, [keptFrom]),
     )) as Array<{ day: string }>;
-    const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-    const dayBefore = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-    const cuts = [...new Set([...days.map((d) => dayAfter(d.day)), keptFrom])];
-    const run: FlowRetentionRun = { firstKeptDay: keptFrom, partitions: [], defaultRows: 0, archived: { files: [], rows: 0 } };
+    const cuts = [...new Set([...days.map((d) => shiftDay(d.day, 1)), keptFrom])];
+    const run: FlowRetentionRun = { firstKeptDay: keptFrom, partitions: [], defaultRows: 0 };
+    const archived = { files: [] as string[], rows: 0 };
     let from: string | undefined;
     for (const until of cuts) {
-      const archived = await archive.archive(dayBefore(until), until, from);
-      this.metrics.archivedRows.inc(archived.rows);
-      this.metrics.archivedFiles.inc(archived.files.length);
-      run.archived?.files.push(...archived.files);
-      if (run.archived) run.archived.rows += archived.rows;
+      const written = await archive.archive(shiftDay(until, -1), until, from);
+      this.metrics.archivedRows.inc(written.rows);
+      this.metrics.archivedFiles.inc(written.files.length);
+      archived.files.push(...written.files);
+      archived.rows += written.rows;
       const expired = await this.expire(until);
       run.partitions.push(...expired.partitions);
       run.defaultRows += expired.defaultRows;
       from = until;
     }
+    run.archived = archived;
     return run;
   }
 
@@ -169,12 +167,10 @@ export class FlowRetentionService implements OnApplicationBootstrap, BeforeAppli
   private async measure(): Promise<void> {
     const rows = await this.db.withoutTenant((m) =>
       m.query(`
-        WITH parts AS (
-          SELECT c.oid, c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'flows'::regclass
-        )
         SELECT pg_database_size(current_database())::text AS database_bytes,
-               (pg_total_relation_size('flows') + COALESCE((SELECT sum(pg_total_relation_size(oid)) FROM parts), 0))::text AS flow_bytes,
-               (SELECT min(to_date(substr(relname, 8), 'YYYYMMDD')) FROM parts WHERE relname ~ '^flows_p[0-9]{8}$')::text AS oldest_day`),
+               (pg_total_relation_size('flows')
+                 + COALESCE((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'flows'::regclass), 0))::text AS flow_bytes,
+               (SELECT min(day) FROM (${DAY_PARTITIONS}) p)::text AS oldest_day`),
     ) as Array<{ database_bytes: string; flow_bytes: string; oldest_day: string | null }>;
     const sizes = rows[0];
     if (sizes === undefined) return;
