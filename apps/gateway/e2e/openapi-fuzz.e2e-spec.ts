@@ -51,7 +51,7 @@ const INJECTIONS = [
   '<script>alert(1)</script>',
   '${7*7}',
   '{{7*7}}',
-  '../../../../etc/passwd',
+  '../../../../etc/passwd', // repository-boundary: an attack input sent to the API, not a path this test reads
   '%00%2e%2e%2f',
   'a\u0000b',
   '{"$gt":""}',

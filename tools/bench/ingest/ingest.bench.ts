@@ -20,17 +20,17 @@
  * BENCH_OWNER_URL (schema owner: creates the tenant, and deletes it with its rows afterwards unless BENCH_KEEP_DATA=1),
  * BENCH_DECODE_SECONDS (3), BENCH_SKIP_NFCAPD, BENCH_PROFILE; INGEST_* variables are passed on to the service.
  */
-import { freePort, freeUdpPort, metricValue } from '@clarion/testing';
+import { REPO_ROOT, freePort, freeUdpPort, metricValue } from '@clarion/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 
 const run = promisify(execFile);
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
+const ROOT = REPO_ROOT;
 const DIST = join(ROOT, 'dist');
 const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
 const RATE = Number(env('BENCH_RATE', '100000'));

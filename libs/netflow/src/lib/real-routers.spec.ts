@@ -1,5 +1,5 @@
 // Real routers: captures from Cisco ASR9k and Huawei routers (pmacct's public test suite), decoded here and compared
-// with what pmacct's collector decoded from the same capture. See ../shared/fixtures/netflow/ORIGIN.md.
+// with what pmacct's collector decoded from the same capture. See libs/netflow/fixtures/ORIGIN.md.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 // tools/ is not an Nx project (no alias to import it by); this test-only import of the capture reader is deliberate.
@@ -11,8 +11,8 @@ import type { FlowRecord } from './flow-record';
 import { NetflowDecoder } from './netflow-decoder';
 import { ipv4Bytes, ipv6Bytes } from '../testing/packet-builders';
 
-// CI keeps a copy of shared/ beside the clone: <repo>/../shared/fixtures.
-const FIXTURES = resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'fixtures', 'netflow', 'pmacct');
+// The captures live in the repository (libs/netflow/fixtures, origin in its ORIGIN.md).
+const FIXTURES = resolve(__dirname, '..', '..', 'fixtures', 'pmacct');
 
 /** pmacct prints the protocol by name (from its own table), or as a number when it has no name for it. */
 const PROTOCOL_NUMBERS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, gre: 47, esp: 50, 'ipv6-icmp': 58, ospf: 89, pim: 103, vrrp: 112, sctp: 132 };
@@ -88,7 +88,7 @@ function decodeCapture(folder: string): { records: FlowRecord[]; decoder: Netflo
 }
 
 describe('real routers (pmacct captures)', () => {
-  it('finds the four router captures beside the repository', () => {
+  it('finds the four router captures in the repository', () => {
     expect(existsSync(FIXTURES)).toBe(true);
     expect(readdirSync(FIXTURES).sort()).toEqual(
       expect.arrayContaining([
