@@ -7,6 +7,7 @@ import { createLogger } from '@clarion/observability';
 import { createDataSource } from '@clarion/persistence';
 import { loadEnvOrExit } from '@clarion/platform';
 import { MigrateEnv } from './migrate.env';
+import { assertSchemaOwner } from './schema-owner';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit(MigrateEnv, 'migrate');
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   const dataSource = createDataSource({ url: env.DATABASE_MIGRATION_URL, poolSize: 1, statementTimeoutMs: 600_000, applicationName: 'clarion-migrate' });
   await dataSource.initialize();
   try {
+    await assertSchemaOwner(dataSource);
     if (process.argv.includes('--show')) {
       const pending = await dataSource.showMigrations();
       logger.info({ pending }, pending ? 'migrations are pending' : 'schema is up to date');
