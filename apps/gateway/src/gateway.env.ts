@@ -1,4 +1,5 @@
 import { AccessTokenServiceEnv, EnvVar, noWildcard, ToBoolean, ToInt, ToList } from '@clarion/config';
+import { IsTrustProxy, notEveryHop, ToTrustProxy, type TrustProxy } from './http/trust-proxy';
 import { ArrayNotEmpty, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Configuration of the gateway, the only HTTP entry for web clients and automation. */
@@ -85,10 +86,15 @@ export class GatewayEnv extends AccessTokenServiceEnv {
   @Min(1)
   STREAM_RECHECK_INTERVAL_S = 60;
 
-  @EnvVar({ type: 'boolean', description: 'Trust X-Forwarded-* headers (set when behind a load balancer or ingress).' })
-  @ToBoolean()
-  @IsBoolean()
-  HTTP_TRUST_PROXY = false;
+  @EnvVar({
+    type: 'false, a hop count, or proxy networks',
+    description:
+      "Which proxies in front of the gateway may give the client's address (X-Forwarded-*): false (none), a hop count (the n nearest; 1 behind one ingress), or comma-separated proxy addresses/CIDRs. `true` believes every entry and is refused in production.",
+    production: [notEveryHop],
+  })
+  @ToTrustProxy()
+  @IsTrustProxy()
+  HTTP_TRUST_PROXY: TrustProxy = false;
 
   @EnvVar({ type: 'boolean', description: 'Rate limits per client address and per principal, counted in Redis and shared by every gateway instance.' })
   @ToBoolean()
