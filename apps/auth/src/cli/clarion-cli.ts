@@ -18,43 +18,24 @@ import { AuthEnv } from '../auth.env';
 import { KeyRingService } from '../keys/key-ring.service';
 import { PasswordHasherService } from '../passwords/password-hasher.service';
 import { UserService } from '../users/user.service';
-import type { RoleName } from '@clarion/contracts';
+import { CLI_USAGE, CliUsageError, parseCliArguments, type CliCommand } from './cli-arguments.parser';
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function usage(message?: string): never {
+function usage(message: string): never {
   if (message) process.stderr.write(`${message}\n\n`);
-  process.stderr.write(
-    [
-      'usage: npm run clarion -- <command>',
-      '  admin create --tenant <slug> [--tenant-name <name>] --email <email> --name <display name> [--role admin|superadmin]',
-      '               (--password-file <file> | --password-stdin)',
-      '  keys rotate',
-      '  audit verify [--tenant <slug>]',
-      '',
-    ].join('\n'),
-  );
+  process.stderr.write(CLI_USAGE);
   process.exit(2);
 }
 
-async function readPassword(args: string[]): Promise<string> {
-  const file = option(args, 'password-file');
-  if (file) return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  if (args.includes('--password-stdin')) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  }
-  return usage('a password is required: --password-file <file> or --password-stdin');
+async function readPassword(password: Extract<CliCommand, { kind: 'admin-create' }>['password']): Promise<string> {
+  if (password.source === 'file') return readFileSync(password.path, 'utf8').replace(/\r?\n$/, '');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const [group, command] = args;
-  if (!group || !command) usage();
+  // The command line is checked before the configuration is read or PostgreSQL is reached: a typo fails at once.
+  const cli = parseCliArguments(process.argv.slice(2));
   const env = loadEnvOrExit(AuthEnv, 'clarion-cli');
   const logger = createLogger('clarion-cli', env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
   const db = new Database({ url: env.DATABASE_URL, poolSize: 2, statementTimeoutMs: 60_000, applicationName: 'clarion-cli' }, logger);
@@ -65,41 +46,43 @@ async function main(): Promise<number> {
   const audit = new AuditService(db);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    if (group === 'admin' && command === 'create') {
-      const tenant = option(args, 'tenant');
-      const email = option(args, 'email');
-      const name = option(args, 'name');
-      const role = (option(args, 'role') ?? 'admin') as RoleName;
-      if (!tenant || !email || !name) usage('admin create needs --tenant, --email and --name');
-      if (role !== 'admin' && role !== 'superadmin') usage('--role must be admin or superadmin');
-      const users = new UserService(db, new PasswordHasherService(env), audit);
-      const user = await users.createAdmin({ tenantSlug: tenant, tenantName: option(args, 'tenant-name'), email, displayName: name, password: await readPassword(args), roles: [role] });
-      out(`created ${role} ${user.email} (${user.id}) in tenant ${tenant}`);
-      return 0;
-    }
-    if (group === 'keys' && command === 'rotate') {
-      const keys = new KeyRingService(db, env, logger);
-      await keys.ensureActiveKey();
-      const kid = await keys.rotate();
-      out(`new active signing key ${kid}; earlier keys keep verifying their tokens until they expire`);
-      return 0;
-    }
-    if (group === 'audit' && command === 'verify') {
-      const slug = option(args, 'tenant');
-      const tenants = await db.withoutTenant((m) => m.getRepository(TenantEntity).find({ where: slug ? { slug } : {}, order: { slug: 'ASC' } }));
-      if (slug && tenants.length === 0) usage(`no tenant ${slug}`);
-      let broken = 0;
-      for (const t of tenants) {
-        const result = await audit.verify(t.id);
-        if (result.ok) out(`ok      ${t.slug}: ${result.events} events, chain intact`);
-        else {
-          broken++;
-          out(`BROKEN  ${t.slug}: ${result.reason} (first bad seq ${result.brokenAt})`);
-        }
+    switch (cli.kind) {
+      case 'admin-create': {
+        const users = new UserService(db, new PasswordHasherService(env), audit);
+        const user = await users.createAdmin({
+          tenantSlug: cli.tenant,
+          tenantName: cli.tenantName,
+          email: cli.email,
+          displayName: cli.name,
+          password: await readPassword(cli.password),
+          roles: [cli.role],
+        });
+        out(`created ${cli.role} ${user.email} (${user.id}) in tenant ${cli.tenant}`);
+        return 0;
       }
-      return broken === 0 ? 0 : 1;
+      case 'keys-rotate': {
+        const keys = new KeyRingService(db, env, logger);
+        await keys.ensureActiveKey();
+        const kid = await keys.rotate();
+        out(`new active signing key ${kid}; earlier keys keep verifying their tokens until they expire`);
+        return 0;
+      }
+      case 'audit-verify': {
+        const slug = cli.tenant;
+        const tenants = await db.withoutTenant((m) => m.getRepository(TenantEntity).find({ where: slug ? { slug } : {}, order: { slug: 'ASC' } }));
+        if (slug && tenants.length === 0) throw new CliUsageError(`no tenant ${slug}`);
+        let broken = 0;
+        for (const t of tenants) {
+          const result = await audit.verify(t.id);
+          if (result.ok) out(`ok      ${t.slug}: ${result.events} events, chain intact`);
+          else {
+            broken++;
+            out(`BROKEN  ${t.slug}: ${result.reason} (first bad seq ${result.brokenAt})`);
+          }
+        }
+        return broken === 0 ? 0 : 1;
+      }
     }
-    return usage(`unknown command: ${group} ${command}`);
   } finally {
     await db.close();
   }
@@ -108,6 +91,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof CliUsageError) usage(err.message);
     const e = err as { code?: string; message?: string; details?: Array<{ message: string }> };
     process.stderr.write(`error: ${e.message ?? String(err)}${e.details?.length ? ` (${e.details.map((d) => d.message).join('; ')})` : ''}\n`);
     process.exit(1);
