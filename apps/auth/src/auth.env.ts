@@ -53,29 +53,61 @@ export class AuthEnv extends AccessTokenServiceEnv {
   @Max(8)
   ARGON2_PARALLELISM = 1;
 
-  @EnvVar({ type: 'integer', description: 'Failed logins for one account within LOGIN_FAILURE_WINDOW_S before it is locked.' })
+  @EnvVar({
+    type: 'integer',
+    description: 'Consecutive failed logins of one account from one address (IPv6: one /64) before that address is blocked for that account; other addresses are not.',
+  })
   @ToInt()
   @IsInt()
   @Min(1)
   LOGIN_MAX_FAILURES = 5;
 
-  @EnvVar({ type: 'integer (seconds)', description: 'Window in which failed logins of one account are counted.' })
+  @EnvVar({ type: 'integer (seconds)', description: 'How long consecutive failed logins of one account from one address are remembered after the first; a successful login forgets them.' })
   @ToInt()
   @IsInt()
   @Min(60)
-  LOGIN_FAILURE_WINDOW_S = 900;
+  LOGIN_FAILURE_WINDOW_S = 24 * 3600;
 
-  @EnvVar({ type: 'integer (seconds)', description: 'First lockout duration; each further failure doubles it (capped at one hour).' })
+  @EnvVar({ type: 'integer (seconds)', description: 'First block of an address for an account after LOGIN_MAX_FAILURES; each further failure doubles it, up to LOGIN_LOCKOUT_MAX_S.' })
   @ToInt()
   @IsInt()
   @Min(1)
   LOGIN_LOCKOUT_BASE_S = 30;
 
-  @EnvVar({ type: 'integer', description: 'Login attempts accepted per source address per minute (all accounts together).' })
+  @EnvVar({ type: 'integer (seconds)', description: 'Longest block of an address for an account.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(24 * 3600)
+  LOGIN_LOCKOUT_MAX_S = 3600;
+
+  @EnvVar({ type: 'integer', description: 'Login attempts accepted per source address (IPv6: per /64) per minute, all accounts together.' })
   @ToInt()
   @IsInt()
   @Min(1)
   LOGIN_IP_LIMIT_PER_MIN = 30;
+
+  @EnvVar({ type: 'integer', description: 'Login attempts accepted per network (IPv4 /24, IPv6 /48) per minute, all accounts together.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  LOGIN_NETWORK_LIMIT_PER_MIN = 120;
+
+  @EnvVar({
+    type: 'integer',
+    description: 'Failed logins of one account from all addresses together per LOGIN_ACCOUNT_FAILURE_WINDOW_S; beyond it the account answers 429 until the window ends (it slows, never locks for longer).',
+  })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  LOGIN_ACCOUNT_FAILURE_LIMIT = 30;
+
+  @EnvVar({ type: 'integer (seconds)', description: 'Window of LOGIN_ACCOUNT_FAILURE_LIMIT; at most 15 minutes, so many addresses together can only slow an account down.' })
+  @ToInt()
+  @IsInt()
+  @Min(10)
+  @Max(900)
+  LOGIN_ACCOUNT_FAILURE_WINDOW_S = 300;
 
   @EnvVar({
     type: 'file path',

@@ -11,6 +11,7 @@ import { AuthEnv } from './auth.env';
 import { KeyRingService } from './keys/key-ring.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { SessionService } from './sessions/session.service';
+import { AccountUnlockService } from './throttle/account-unlock.service';
 import { LoginThrottleService } from './throttle/login-throttle.service';
 import { TokenService } from './tokens/token.service';
 import { BootstrapAdmin } from './users/bootstrap-admin';
@@ -26,7 +27,7 @@ describe('auth service (real PostgreSQL and Redis)', () => {
   const logger = testLogger();
   const env = validateEnv(
     AuthEnv,
-    { CLARION_ENV: 'test', DATABASE_URL: TestInfra.appUrl, REDIS_URL: TestInfra.redisUrl, ARGON2_MEMORY_KIB: '8192', LOGIN_LOCKOUT_BASE_S: '1', LOGIN_IP_LIMIT_PER_MIN: '1000' },
+    { CLARION_ENV: 'test', DATABASE_URL: TestInfra.appUrl, REDIS_URL: TestInfra.redisUrl, ARGON2_MEMORY_KIB: '8192', LOGIN_LOCKOUT_BASE_S: '1', LOGIN_IP_LIMIT_PER_MIN: '1000', LOGIN_NETWORK_LIMIT_PER_MIN: '1000' },
     'auth-test',
   );
   const db = new Database({ url: TestInfra.appUrl, poolSize: 4, statementTimeoutMs: 10_000, applicationName: 'auth-test' }, logger);
@@ -39,6 +40,7 @@ describe('auth service (real PostgreSQL and Redis)', () => {
   const sessions = new SessionService(db, env, hasher, tokens, throttle, audit, logger);
   const users = new UserService(db, hasher, audit);
   const apiKeys = new ApiKeyService(db, audit);
+  const unlocks = new AccountUnlockService(db, throttle, audit);
   const verifier = new AccessTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, fetchJwks: async () => ({ keys: await keys.jwks() }) as JSONWebKeySet, minRefreshIntervalMs: 0 });
   const run = randomUUID().slice(0, 8);
   const tenant = `acme-${run}`;
@@ -200,7 +202,7 @@ describe('auth service (real PostgreSQL and Redis)', () => {
       for (let i = 0; i < 5; i++) await login('carol@acme.example', 'not-her-password-1').catch(() => undefined);
       const temporary = 'temporary-Orchid-river-8841';
       const reset = await users.resetPassword({ actor: adminActor(), userId: carol.id, temporaryPassword: temporary });
-      await throttle.release(reset.tenantId, reset.email);
+      await unlocks.release(reset.tenantId, reset.email);
       await expect(sessions.refresh({ refreshToken: before.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
       const after = await login('carol@acme.example', temporary);
       expect(after.mustChangePassword).toBe(true);

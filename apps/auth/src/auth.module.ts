@@ -15,6 +15,7 @@ import { SsoLoginService } from './sso/sso-login.service';
 import { SsoStateStore } from './sso/sso-state.store';
 import { SsoController } from './sso/sso.controller';
 import { SystemController } from './system/system.controller';
+import { AccountUnlockService } from './throttle/account-unlock.service';
 import { LoginThrottleService } from './throttle/login-throttle.service';
 import { TokenService } from './tokens/token.service';
 import { UserService } from './users/user.service';
@@ -24,6 +25,7 @@ import { UsersController } from './users/users.controller';
 @Module({
   controllers: [SystemController, SessionsController, UsersController, ApiKeysController, KeysController, AuditController, SsoController],
   providers: [
+    AccountUnlockService,
     ApiKeyService,
     AuditService,
     BootstrapAdmin,

@@ -45,7 +45,7 @@ async function rate(label: string, seconds: number, concurrency: number, op: (i:
 }
 
 async function main(): Promise<void> {
-  const env = validateEnv(AuthEnv, { ...process.env, LOGIN_IP_LIMIT_PER_MIN: '1000000' }, 'bench-auth');
+  const env = validateEnv(AuthEnv, { ...process.env, LOGIN_IP_LIMIT_PER_MIN: '1000000', LOGIN_NETWORK_LIMIT_PER_MIN: '1000000' }, 'bench-auth');
   const logger = createLogger('bench-auth', 'warn');
   const db = new Database({ url: env.DATABASE_URL, poolSize: 8, statementTimeoutMs: 30_000, applicationName: 'bench-auth' }, logger);
   const redis = new RedisClient(env.REDIS_URL, 'bench-auth', logger);

@@ -40,18 +40,21 @@ export class SessionService {
 
   async login(request: LoginRequestDto): Promise<TokenPairResponseDto> {
     const email = request.email.trim().toLowerCase();
+    // Throttled on the slug and email as given, before either is looked up: a tenant or user that does not exist is
+    // counted, blocked and answered exactly like one that does, so 429s cannot tell which accounts are real.
+    await this.throttle.assertAllowed(request.tenant, email, request.sourceIp);
     const tenant = await this.db.withoutTenant((m) => new TenantRepository(m).findBySlug(request.tenant));
     if (!tenant) {
       // Same work and the same answer as a wrong password.
       await this.hasher.burn(request.password);
+      await this.throttle.recordFailure(request.tenant, email, request.sourceIp);
       throw new DomainException(ErrorCode.Unauthenticated, INVALID_CREDENTIALS);
     }
-    await this.throttle.assertAllowed(tenant.id, email, request.sourceIp);
     const user = await this.db.withTenant(tenant.id, (m) => new UserRepository(m).findByEmail(email));
     const passwordOk = await this.hasher.verify(user?.passwordHash ?? null, request.password);
     const client = { sourceIp: request.sourceIp, userAgent: request.userAgent };
     if (!user || !passwordOk || user.status !== 'active') {
-      const lock = await this.throttle.recordFailure(tenant.id, email);
+      const lock = await this.throttle.recordFailure(request.tenant, email, request.sourceIp);
       await this.audit.record({
         tenantId: tenant.id,
         actorType: user ? 'user' : 'anonymous',
@@ -63,7 +66,7 @@ export class SessionService {
         details: { reason: !user ? 'unknown_user' : !passwordOk ? 'bad_password' : 'disabled' },
       });
       if (lock.locked) {
-        this.logger.warn({ tenantId: tenant.id, lockSeconds: lock.retryAfterSeconds }, 'account locked after repeated failed logins');
+        this.logger.warn({ tenantId: tenant.id, lockSeconds: lock.retryAfterSeconds }, 'address blocked for an account after repeated failed logins');
         await this.audit.record({
           tenantId: tenant.id,
           actorType: 'system',
@@ -76,7 +79,7 @@ export class SessionService {
       }
       throw new DomainException(ErrorCode.Unauthenticated, INVALID_CREDENTIALS);
     }
-    await this.throttle.recordSuccess(tenant.id, email);
+    await this.throttle.recordSuccess(request.tenant, email, request.sourceIp);
     if (user.passwordHash && this.hasher.needsRehash(user.passwordHash)) {
       const rehashed = await this.hasher.hash(request.password);
       await this.db.withTenant(tenant.id, (m) => new UserRepository(m).updatePassword(user.id, rehashed, user.mustChangePassword));

@@ -143,7 +143,7 @@ export class UserService {
 
   /**
    * An admin sets a temporary password: the user must change it at the next login, their sessions end, and a
-   * lockout is released by the caller (LoginThrottleService) so the user can sign in.
+   * lockout is released by the caller (AccountUnlockService) so the user can sign in.
    */
   async resetPassword(request: ResetPasswordRequestDto): Promise<UserDto> {
     const { actor } = request;

@@ -10,14 +10,14 @@ import {
   type Permission,
   type UserDto,
 } from '@clarion/contracts';
-import { LoginThrottleService } from '../throttle/login-throttle.service';
+import { AccountUnlockService } from '../throttle/account-unlock.service';
 import { UserService } from './user.service';
 
 @Controller()
 export class UsersController {
   constructor(
     private readonly users: UserService,
-    private readonly throttle: LoginThrottleService,
+    private readonly unlocks: AccountUnlockService,
   ) {}
 
   @MessagePattern(Subjects.auth.usersUpdate)
@@ -28,7 +28,7 @@ export class UsersController {
   @MessagePattern(Subjects.auth.usersResetPassword)
   async resetPassword(@Payload() request: ResetPasswordRequestDto): Promise<UserDto> {
     const user = await this.users.resetPassword(request);
-    await this.throttle.release(user.tenantId, user.email);
+    await this.unlocks.release(user.tenantId, user.email);
     return user;
   }
 
