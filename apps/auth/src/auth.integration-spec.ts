@@ -15,6 +15,7 @@ import { AccountUnlockService } from './throttle/account-unlock.service';
 import { LoginThrottleService } from './throttle/login-throttle.service';
 import { TokenService } from './tokens/token.service';
 import { BootstrapAdmin } from './users/bootstrap-admin';
+import { PasswordChangeService } from './users/password-change.service';
 import { UserService } from './users/user.service';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,7 @@ describe('auth service (real PostgreSQL and Redis)', () => {
   const users = new UserService(db, hasher, audit);
   const apiKeys = new ApiKeyService(db, audit);
   const unlocks = new AccountUnlockService(db, throttle, audit);
+  const passwords = new PasswordChangeService(db, hasher, throttle, audit);
   const verifier = new AccessTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, fetchJwks: async () => ({ keys: await keys.jwks() }) as JSONWebKeySet, minRefreshIntervalMs: 0 });
   const run = randomUUID().slice(0, 8);
   const tenant = `acme-${run}`;
@@ -206,7 +208,7 @@ describe('auth service (real PostgreSQL and Redis)', () => {
       await expect(sessions.refresh({ refreshToken: before.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
       const after = await login('carol@acme.example', temporary);
       expect(after.mustChangePassword).toBe(true);
-      await users.changePassword({ actor: { kind: 'user', tenantId, id: carol.id, permissions: [] }, currentPassword: temporary, newPassword: 'fresh-Meadow-copper-2209' });
+      await passwords.changePassword({ actor: { kind: 'user', tenantId, id: carol.id, permissions: [] }, currentPassword: temporary, newPassword: 'fresh-Meadow-copper-2209' });
       expect((await login('carol@acme.example', 'fresh-Meadow-copper-2209')).mustChangePassword).toBe(false);
     });
 
@@ -248,7 +250,7 @@ describe('auth service (real PostgreSQL and Redis)', () => {
     it('changes a password only with the current one', async () => {
       const frank = await users.create({ actor: adminActor(), email: 'frank@acme.example', displayName: 'Frank', roles: ['viewer'], password: STRONG });
       const actor: ActorDto = { kind: 'user', tenantId, id: frank.id, permissions: [] };
-      await expect(users.changePassword({ actor, currentPassword: 'not-the-current-one', newPassword: 'another-Granite-bicycle-73' })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      await expect(passwords.changePassword({ actor, currentPassword: 'not-the-current-one', newPassword: 'another-Granite-bicycle-73' })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
       await expect(login('frank@acme.example', 'another-Granite-bicycle-73')).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
     });
 

@@ -18,6 +18,7 @@ import { SystemController } from './system/system.controller';
 import { AccountUnlockService } from './throttle/account-unlock.service';
 import { LoginThrottleService } from './throttle/login-throttle.service';
 import { TokenService } from './tokens/token.service';
+import { PasswordChangeService } from './users/password-change.service';
 import { UserService } from './users/user.service';
 import { UsersController } from './users/users.controller';
 
@@ -32,6 +33,7 @@ import { UsersController } from './users/users.controller';
     KeyRingService,
     LoginThrottleService,
     OidcClient,
+    PasswordChangeService,
     PasswordHasherService,
     SessionService,
     SsoConfigService,

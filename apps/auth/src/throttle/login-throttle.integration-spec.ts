@@ -9,6 +9,7 @@ import { KeyRingService } from '../keys/key-ring.service';
 import { PasswordHasherService } from '../passwords/password-hasher.service';
 import { SessionService } from '../sessions/session.service';
 import { TokenService } from '../tokens/token.service';
+import { PasswordChangeService } from '../users/password-change.service';
 import { UserService } from '../users/user.service';
 import { AccountUnlockService } from './account-unlock.service';
 import { LoginThrottleService } from './login-throttle.service';
@@ -46,7 +47,13 @@ describe('login throttling (real Redis)', () => {
   const stack = (overrides: Partial<AuthEnv> = {}) => {
     const env = { ...baseEnv, ...overrides } as AuthEnv;
     const throttle = new LoginThrottleService(redis, env);
-    return { env, throttle, sessions: new SessionService(db, env, hasher, tokens, throttle, audit, logger), unlocks: new AccountUnlockService(db, throttle, audit) };
+    return {
+      env,
+      throttle,
+      sessions: new SessionService(db, env, hasher, tokens, throttle, audit, logger),
+      unlocks: new AccountUnlockService(db, throttle, audit),
+      passwords: new PasswordChangeService(db, hasher, throttle, audit),
+    };
   };
   /** A /24 of the benchmarking range (RFC 2544) no other test of this run uses, so address limits start empty. */
   const freshNetwork = () => `198.${18 + randomInt(2)}.${randomInt(256)}`;
@@ -168,6 +175,22 @@ describe('login throttling (real Redis)', () => {
     const events = await audit.query({ actor: adminActor(), action: 'user.unlock' });
     // Failures and blocks of both addresses, and the account's count across addresses.
     expect(events.items.find((e) => e.target === user.id)?.details).toEqual({ removed: 5 });
+  });
+
+  it('throttles guesses of the current password at a password change like logins, on the same counts', async () => {
+    const { sessions, passwords } = stack();
+    const user = await newUser('changer');
+    const sourceIp = `${freshNetwork()}.44`;
+    const actor: ActorDto = { kind: 'user', tenantId, id: user.id, permissions: [], sourceIp };
+    const change = (currentPassword: string) => answerOf(passwords.changePassword({ actor, currentPassword, newPassword: 'brand-New-orchard-lamp-6120' }));
+    for (let i = 0; i < 3; i++) expect(await change(WRONG)).toEqual({ code: ErrorCode.Unauthenticated });
+    // Two more failed logins from the same address make five consecutive failures of this account there.
+    for (let i = 0; i < 2; i++) await answerOf(sessions.login({ tenant, email: user.email, password: WRONG, sourceIp }));
+    expect(await change(STRONG)).toEqual({ code: ErrorCode.RateLimited, retryAfterSeconds: 30 });
+    expect(await answerOf(sessions.login({ tenant, email: user.email, password: STRONG, sourceIp }))).toMatchObject({ code: ErrorCode.RateLimited });
+    // From another address the user still changes it.
+    const elsewhere: ActorDto = { ...actor, sourceIp: `${freshNetwork()}.45` };
+    await expect(passwords.changePassword({ actor: elsewhere, currentPassword: STRONG, newPassword: 'brand-New-orchard-lamp-6120' })).resolves.toEqual({ changed: true });
   });
 
   it('limits attempts per network across accounts and addresses, IPv4 /24 and IPv6 /48', async () => {

@@ -4,7 +4,6 @@ import {
   ErrorCode,
   permissionsOfRoles,
   type ActorDto,
-  type ChangePasswordRequestDto,
   type CreateUserRequestDto,
   type ResetPasswordRequestDto,
   type UpdateUserRequestDto,
@@ -35,7 +34,7 @@ export function assertPermission(actor: ActorDto, permission: Permission): void 
   if (!actor.permissions.includes(permission)) throw new DomainException(ErrorCode.Forbidden, `requires the ${permission} permission`);
 }
 
-/** Users of a tenant: creation by admins (and by the CLI/bootstrap), password change, profile. */
+/** Users of a tenant: creation by admins (and by the CLI/bootstrap), roles, status, resets, profile. */
 @Injectable()
 export class UserService {
   constructor(
@@ -89,27 +88,6 @@ export class UserService {
       });
       return user;
     });
-  }
-
-  async changePassword(request: ChangePasswordRequestDto): Promise<{ changed: true }> {
-    const { actor } = request;
-    if (actor.kind !== 'user') throw new DomainException(ErrorCode.Forbidden, 'only users have passwords');
-    const user = await this.db.withTenant(actor.tenantId, (m) => new UserRepository(m).findById(actor.id));
-    if (!user) throw new DomainException(ErrorCode.NotFound, 'no such user');
-    if (!(await this.hasher.verify(user.passwordHash, request.currentPassword))) {
-      await this.audit.record({ tenantId: actor.tenantId, actorType: 'user', actorId: user.id, action: 'user.password_change', target: user.id, outcome: 'failure', sourceIp: actor.sourceIp, userAgent: actor.userAgent });
-      throw new DomainException(ErrorCode.Unauthenticated, 'the current password is wrong');
-    }
-    if (request.newPassword === request.currentPassword) {
-      throw new DomainException(ErrorCode.ValidationFailed, 'the new password must differ from the current one', [{ field: 'newPassword', message: 'must differ from the current password' }]);
-    }
-    assertAcceptablePassword(request.newPassword, [user.email, user.displayName]);
-    const hash = await this.hasher.hash(request.newPassword);
-    await this.db.withTenant(actor.tenantId, async (m) => {
-      await new UserRepository(m).updatePassword(user.id, hash, false);
-      await this.audit.append(m, { tenantId: actor.tenantId, actorType: 'user', actorId: user.id, action: 'user.password_change', target: user.id, outcome: 'success', sourceIp: actor.sourceIp, userAgent: actor.userAgent });
-    });
-    return { changed: true };
   }
 
   /** Roles and status by an admin; every change is audited, and disabling a user ends their sessions. */

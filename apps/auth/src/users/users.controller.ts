@@ -11,6 +11,7 @@ import {
   type UserDto,
 } from '@clarion/contracts';
 import { AccountUnlockService } from '../throttle/account-unlock.service';
+import { PasswordChangeService } from './password-change.service';
 import { UserService } from './user.service';
 
 @Controller()
@@ -18,6 +19,7 @@ export class UsersController {
   constructor(
     private readonly users: UserService,
     private readonly unlocks: AccountUnlockService,
+    private readonly passwords: PasswordChangeService,
   ) {}
 
   @MessagePattern(Subjects.auth.usersUpdate)
@@ -49,6 +51,6 @@ export class UsersController {
 
   @MessagePattern(Subjects.auth.passwordChange)
   changePassword(@Payload() request: ChangePasswordRequestDto): Promise<{ changed: true }> {
-    return this.users.changePassword(request);
+    return this.passwords.changePassword(request);
   }
 }
