@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { ACCESS_TOKEN_ALG, DomainException, ErrorCode } from '@clarion/contracts';
 import { Database, SigningKeyRepository, type SigningKeyRow } from '@clarion/persistence';
 import { ROOT_LOGGER } from '@clarion/platform';
-import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JWK, type KeyLike } from 'jose';
+import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AuthEnv } from '../auth.env';
@@ -10,7 +10,7 @@ import { MasterKey } from './master-key';
 
 export interface ActiveSigningKey {
   kid: string;
-  privateKey: KeyLike;
+  privateKey: CryptoKey;
 }
 
 /** How long the active key is re-read from PostgreSQL, so a rotation by another instance or the CLI is picked up. */
@@ -74,7 +74,7 @@ export class KeyRingService implements OnApplicationBootstrap {
     return rows.map((r) => ({ ...(r.publicJwk as unknown as JWK), kid: r.kid, alg: r.alg, use: 'sig' }));
   }
 
-  private async unseal(row: SigningKeyRow): Promise<KeyLike> {
+  private async unseal(row: SigningKeyRow): Promise<CryptoKey> {
     const pem = this.masterKey.decrypt(row.privateKeyEnc, row.kid).toString('utf8');
     return importPKCS8(pem, ACCESS_TOKEN_ALG);
   }

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@clarion/contracts';
-import { SignJWT, UnsecuredJWT, createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload, type KeyLike } from 'jose';
+import { SignJWT, UnsecuredJWT, createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload, type KeyInput } from 'jose';
 import { createSecretKey } from 'node:crypto';
 import { tokenHash, verifyIdToken } from './id-token';
 
@@ -8,8 +8,8 @@ const CLIENT = 'clarion-web';
 const NONCE = 'n-0S6_WzA2Mj';
 
 describe('ID token validation', () => {
-  let idpKey: KeyLike;
-  let otherKey: KeyLike;
+  let idpKey: KeyInput;
+  let otherKey: KeyInput;
   let keys: ReturnType<typeof createLocalJWKSet>;
 
   beforeAll(async () => {
@@ -19,7 +19,7 @@ describe('ID token validation', () => {
     keys = createLocalJWKSet({ keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'idp-1', alg: 'ES256' }] });
   });
 
-  const sign = (claims: JWTPayload, key: KeyLike = idpKey, alg = 'ES256') => {
+  const sign = (claims: JWTPayload, key: KeyInput = idpKey, alg = 'ES256') => {
     const now = Math.floor(Date.now() / 1000);
     const payload = { iss: ISSUER, aud: CLIENT, sub: 'user-1', iat: now, exp: now + 300, nonce: NONCE, ...claims };
     return new SignJWT(JSON.parse(JSON.stringify(payload)) as JWTPayload).setProtectedHeader({ alg, kid: 'idp-1' }).sign(key);
@@ -42,7 +42,7 @@ describe('ID token validation', () => {
   it('refuses an expired token', () => expect401(sign({ exp: Math.floor(Date.now() / 1000) - 600 })));
   it('refuses a token signed by another key', () => expect401(sign({}, otherKey)));
   it('refuses alg none', () => expect401(new UnsecuredJWT({ nonce: NONCE, sub: 'user-1' }).setIssuer(ISSUER).setAudience(CLIENT).setIssuedAt().setExpirationTime('5m').encode()));
-  it('refuses HS256 keyed with a shared secret', () => expect401(sign({}, createSecretKey(Buffer.alloc(32, 1)) as unknown as KeyLike, 'HS256')));
+  it('refuses HS256 keyed with a shared secret', () => expect401(sign({}, createSecretKey(Buffer.alloc(32, 1)), 'HS256')));
   it('refuses an at_hash that is not the access token', () => expect401(sign({ at_hash: tokenHash('another-token', 'ES256') }), 'the-access-token'));
 
   it('accepts several audiences when azp is this client, and a matching at_hash', async () => {
