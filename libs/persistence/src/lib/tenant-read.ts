@@ -1,93 +1,61 @@
 import { createHash } from 'node:crypto';
-import { Query, type QueryResult } from 'pg';
+import type { QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { TENANT_SETTING } from './roles';
 
-/** The parts of pg's connection a query uses to speak the extended protocol (pg's own Query uses the same). */
-interface PgConnection {
-  parse(config: { text: string; name: string; types: unknown[] }): void;
-  bind(config: { portal: string; statement: string; values: unknown[] }): void;
-  execute(config: { portal: string; rows?: number }): void;
-  parsedStatements: Record<string, string>;
+/** A client of a pool created with pg's `pipeline: true`, as far as a tenant read needs it. */
+export interface PipelinedClient {
+  readonly pipeline: boolean;
+  query<R extends QueryResultRow>(config: string | QueryConfig): Promise<QueryResult<R>>;
+  getTransactionStatus(): string | null;
+  release(destroy?: boolean): void;
 }
 
-/** What pg's Query offers a subclass (its typings declare only the public surface). */
-interface PgQueryInternals {
-  name: string;
-  hasBeenParsed(connection: PgConnection): boolean;
-  prepare(connection: PgConnection): void;
-  handleRowDescription(msg: unknown): void;
-  handleDataRow(msg: unknown): void;
-  handleCommandComplete(msg: unknown, connection: PgConnection): void;
-  handleError(err: Error, connection: PgConnection): void;
-}
-
-const SET_TENANT_SQL = 'SELECT set_config($1, $2, true)';
-
-/**
- * One read bound to a tenant, in ONE round trip: `set_config(app.tenant_id, ..., is_local)` and the statement go out
- * together in the extended protocol, ahead of a single Sync. PostgreSQL runs everything before a Sync in one implicit
- * transaction, so the setting row-level security reads holds for the statement and ends with it (nothing leaks to
- * the connection's next user), exactly as BEGIN / set_config / statement / COMMIT would, which takes four round trips.
- * The statement is a named prepared statement (parsed and planned once per connection); the set_config row is read
- * and dropped, the statement's rows are the result.
- */
-class TenantScopedQuery extends Query {
-  private described = false;
-  private parsingStatement = false;
-
-  constructor(
-    private readonly tenantId: string,
-    config: { name: string; text: string; values: unknown[] },
-  ) {
-    super(config);
-  }
-
-  prepare(connection: PgConnection): void {
-    const self = this as unknown as PgQueryInternals;
-    this.parsingStatement = !self.hasBeenParsed(connection);
-    connection.parse({ text: SET_TENANT_SQL, name: '', types: [] });
-    connection.bind({ portal: '', statement: '', values: [TENANT_SETTING, this.tenantId] });
-    connection.execute({ portal: '', rows: 0 });
-    // Parse (first time on this connection), Bind, Describe, Execute, Sync of the statement: pg's own sequence.
-    (Query.prototype as unknown as PgQueryInternals).prepare.call(this, connection);
-  }
-
-  handleRowDescription(msg: unknown): void {
-    this.described = true;
-    (Query.prototype as unknown as PgQueryInternals).handleRowDescription.call(this, msg);
-  }
-
-  /** Rows before the statement's description are set_config's. */
-  handleDataRow(msg: unknown): void {
-    if (this.described) (Query.prototype as unknown as PgQueryInternals).handleDataRow.call(this, msg);
-  }
-
-  handleCommandComplete(msg: unknown, connection: PgConnection): void {
-    if (this.described) (Query.prototype as unknown as PgQueryInternals).handleCommandComplete.call(this, msg, connection);
-  }
-
-  handleError(err: Error, connection: PgConnection): void {
-    // pg records the statement as parsed on the first ParseComplete of the round trip, which here may be set_config's:
-    // when the statement itself then failed to parse, forget it, so the next use parses it again.
-    if (this.parsingStatement) delete connection.parsedStatements[(this as unknown as PgQueryInternals).name];
-    (Query.prototype as unknown as PgQueryInternals).handleError.call(this, err, connection);
-  }
-}
-
-/** A pooled pg client, as far as a tenant read needs it. */
-export interface PgClient {
-  query(query: Query, callback?: (err: Error | null, result: QueryResult) => void): unknown;
+/** The pool a tenant read takes its connection from. */
+export interface PipelinedPool {
+  connect(): Promise<PipelinedClient>;
 }
 
 /** The name of a statement's server-side prepared form: derived from its text, so every text gets its own. */
 export const statementName = (text: string): string => `clarion_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
 
-/** Runs one read statement for `tenantId` on `client` in one round trip (see TenantScopedQuery). */
-export function tenantScopedRead<T>(client: PgClient, tenantId: string, text: string, values: unknown[]): Promise<T[]> {
-  return new Promise<T[]>((resolve, reject) => {
-    // The callback as query()'s argument, so the pool's statement timing (Database) sees this query too.
-    client.query(new TenantScopedQuery(tenantId, { name: statementName(text), text, values }), (err, result) =>
-      err ? reject(err) : resolve(result.rows as T[]),
-    );
-  });
+const SET_TENANT_SQL = 'SELECT set_config($1, $2, true)';
+const SET_TENANT_STATEMENT = statementName(SET_TENANT_SQL);
+
+/**
+ * Runs one read statement for `tenantId` in ONE round trip, through pg's pipeline mode (a public Client/Pool option,
+ * ADR 0012): BEGIN READ ONLY, `set_config(app.tenant_id, ..., is_local)`, the statement (a named prepared statement,
+ * parsed and planned once per connection) and COMMIT are written together, and the server answers them in order.
+ * The explicit transaction is what holds the setting from set_config to the statement: in pipeline mode each query
+ * ends with its own Sync, which would otherwise end an implicit transaction between the two. When the statement
+ * fails, COMMIT ends the aborted transaction as a ROLLBACK; either way the setting dies with the transaction.
+ *
+ * The caller validates `tenantId`; it travels as a bound parameter, never in SQL text.
+ */
+export async function tenantScopedRead<T>(pool: PipelinedPool, tenantId: string, text: string, values: unknown[]): Promise<T[]> {
+  const client = await pool.connect();
+  // A client that does not pipeline would still be correct but would wait for each answer: four round trips.
+  if (!client.pipeline) {
+    client.release();
+    throw new Error('tenant reads need a pool created with pipeline: true');
+  }
+  let idle = false;
+  try {
+    // All four are written before any answer is read: none is awaited until every one has been sent.
+    const sent = [
+      client.query('BEGIN READ ONLY'),
+      client.query({ name: SET_TENANT_STATEMENT, text: SET_TENANT_SQL, values: [TENANT_SETTING, tenantId] }),
+      client.query<T & QueryResultRow>({ name: statementName(text), text, values }),
+      client.query('COMMIT'),
+    ] as const;
+    const [begin, setTenant, read, commit] = await Promise.allSettled(sent);
+    idle = commit.status === 'fulfilled' && client.getTransactionStatus() === 'I';
+    if (read.status === 'rejected') throw read.reason;
+    // Rows read outside the transaction or without the tenant set must not be returned, even if the statement ran.
+    for (const step of [begin, setTenant, commit]) if (step.status === 'rejected') throw step.reason;
+    return read.value.rows;
+  } finally {
+    // Only a connection seen idle after COMMIT goes back to the pool: anything else (a broken pipeline, a
+    // transaction still open) is closed, so no later user can inherit a transaction or its tenant.
+    client.release(!idle);
+  }
 }
