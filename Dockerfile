@@ -54,7 +54,8 @@ COPY --from=build /app/dist ./dist
 COPY deploy/docker/healthcheck.js ./healthcheck.js
 # The ingest spool (batches kept on disk while PostgreSQL is unreachable) lives on a volume mounted here; the
 # directory exists and belongs to the service user so a fresh named volume inherits that ownership.
-RUN mkdir -p /var/lib/clarion/spool && chown 1000:1000 /var/lib/clarion/spool
+# /nats likewise for compose's nats-keys job, which writes the deployment's NATS identities into a volume there.
+RUN mkdir -p /var/lib/clarion/spool /nats && chown 1000:1000 /var/lib/clarion/spool /nats
 # uid/gid 1000 is the image's `node` user; numeric, so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 ENTRYPOINT ["/usr/bin/tini", "--"]

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { SERVICE_ENV_CLASSES } from '../../tools/config-doc/env-readers';
+import { composeLayout } from '../../tools/nats/compose-layout';
 import { MigrateEnv } from '../../tools/migrate/migrate.env';
 import {
   COMPOSE_DIR,
@@ -28,10 +29,17 @@ import {
 
 const { globalArgs, stages } = readDockerfile();
 
-/** What the container of a compose service sees, with secret paths rewritten to the host files behind them. */
+// What the nats-keys job writes into its volume, made here once the way the job makes it.
+const NATS_KEYS = mkdtempSync(join(tmpdir(), 'clarion-compose-nats-'));
+composeLayout(NATS_KEYS, ['nats', 'localhost'], false);
+
+/** What the container of a compose service sees, with secret and nats-keys paths rewritten to the files behind them. */
 function containerEnv(compose: ComposeFile, name: string, app = name): Record<string, string> {
   const env = { ...imageEnv(stages, app), ...composeEnvironment(compose.services[name]) };
   const secrets = composeSecretFiles(compose, name);
+  for (const [target, subpath] of natsKeysMounts(compose, name)) {
+    for (const file of ['nats_nkey_seed', 'nats_ca']) secrets.set(`${target}/${file}`, join(NATS_KEYS, subpath, file));
+  }
   for (const [key, value] of Object.entries(env)) {
     if (!key.endsWith('_FILE')) continue;
     const file = secrets.get(value);
@@ -39,6 +47,18 @@ function containerEnv(compose: ComposeFile, name: string, app = name): Record<st
     env[key] = file;
   }
   return env;
+}
+
+/** The service's mounts of the nats-keys volume: target -> subpath. */
+function natsKeysMounts(compose: ComposeFile, name: string): Map<string, string> {
+  const mounts = new Map<string, string>();
+  for (const volume of (compose.services[name] as { volumes?: unknown[] }).volumes ?? []) {
+    if (typeof volume === 'object' && volume !== null && (volume as { source?: string }).source === 'nats-keys') {
+      const v = volume as { target: string; read_only?: boolean; volume?: { subpath?: string } };
+      mounts.set(v.target, v.volume?.subpath ?? '');
+    }
+  }
+  return mounts;
 }
 
 function readSecret(compose: ComposeFile, name: string): string {
@@ -75,6 +95,23 @@ describe('docker-compose.yml', () => {
       'DATABASE_URL: must be set in production (the development default is refused)',
       "CORS_ORIGINS: '*' is not allowed in production; list the allowed origins",
     ]);
+  });
+
+  it('gives each service only its own NATS identity, and nats-server only its own directory, all read-only', () => {
+    for (const name of SERVICE_NAMES) expect([...natsKeysMounts(compose, name)]).toEqual([['/run/nats', name]]);
+    expect([...natsKeysMounts(compose, 'nats')]).toEqual([['/nats', 'server']]);
+    for (const name of [...SERVICE_NAMES, 'nats']) {
+      const mounts = ((compose.services[name] as { volumes?: unknown[] }).volumes ?? []).filter((v) => (v as { source?: string }).source === 'nats-keys');
+      expect(mounts).toEqual([expect.objectContaining({ read_only: true })]);
+    }
+    expect((compose.services['nats'] as { command: string[] }).command).toEqual(['nats-server', '-c', '/nats/nats-server.conf']);
+    const job = compose.services['nats-keys'] as { command: string[]; image: string };
+    expect(job.command.slice(0, 5)).toEqual(['node', 'dist/tools/nats/main.js', 'compose', '--out', '/nats']);
+    expect(job.image).toMatch(/\/migrate:/);
+    // What the job writes is a configuration nats-server accepts (names the certificate where the mount puts it).
+    const config = readFileSync(join(NATS_KEYS, 'server', 'nats-server.conf'), 'utf8');
+    expect(config).toContain('cert_file: "/nats/server.crt"');
+    expect(readFileSync(join(NATS_KEYS, 'gateway', 'nats_nkey_seed'), 'ascii')).toMatch(/^SU[A-Z2-7]{56}\n$/);
   });
 
   it('runs the migration once, with the migrate image and the schema owner, before any service starts', () => {

@@ -4,8 +4,11 @@
  * production, and that the probes, ports, security settings, autoscaling and disruption budgets fit the service.
  * Secret-backed `*_FILE` paths are resolved to the sample secret files of deploy/compose/secrets (same key names).
  */
-import { SERVICE_NAMES } from '@clarion/contracts';
-import { readdirSync } from 'node:fs';
+import { SERVICE_NAMES, type ServiceName } from '@clarion/contracts';
+import { ensureNatsCredentials } from '@clarion/messaging';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SERVICE_ENV_CLASSES } from '../../tools/config-doc/env-readers';
 import { MigrateEnv } from '../../tools/migrate/migrate.env';
 import { configProblems, imageEnv, loadKustomization, podEnvironment, readDockerfile, repoPath, type K8sObject, type KustomizeResult } from '../support/deploy-files';
@@ -13,6 +16,10 @@ import { configProblems, imageEnv, loadKustomization, podEnvironment, readDocker
 const { stages } = readDockerfile();
 const SCALED = ['gateway', 'ingest', 'clustering'];
 const variants = ['base', ...readdirSync(repoPath('deploy', 'k8s', 'overlays')).map((o) => `overlays/${o}`)];
+
+// NATS seeds are never committed, not even as samples: one generated set stands in for each service's Secret.
+const nats = ensureNatsCredentials(join(mkdtempSync(join(tmpdir(), 'clarion-k8s-nats-')), 'credentials'));
+const natsSamples = (service: ServiceName): Record<string, string> => ({ nats_nkey_seed: nats.seedFile(service), nats_ca: nats.caFile });
 
 function find(result: KustomizeResult, kind: string, name: string): K8sObject | undefined {
   return result.objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -24,7 +31,7 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
   it.each(SERVICE_NAMES)('gives %s an environment its env class accepts in production', (name) => {
     const deployment = find(result, 'Deployment', name);
     expect(deployment).toBeDefined();
-    const { env, problems } = podEnvironment(deployment?.spec.template.spec, result.configMaps, imageEnv(stages, name));
+    const { env, problems } = podEnvironment(deployment?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name));
     expect(problems).toEqual([]);
     expect(env['CLARION_ENV']).toBe('production');
     expect(configProblems(SERVICE_ENV_CLASSES[name], env, name)).toEqual([]);
@@ -34,7 +41,7 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
     const template = find(result, 'Deployment', name)?.spec.template;
     const pod = template.spec;
     const container = pod.containers[0];
-    const { env } = podEnvironment(pod, result.configMaps, imageEnv(stages, name));
+    const { env } = podEnvironment(pod, result.configMaps, imageEnv(stages, name), natsSamples(name));
     const opsPort = Number(env['OPS_PORT']);
     expect(container.image).toBe(`clarion/${name}`);
     expect(container.ports).toContainEqual({ name: 'ops', containerPort: opsPort, protocol: 'TCP' });
@@ -55,7 +62,7 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
   });
 
   it('exposes the gateway HTTP port and the ingest flow ports', () => {
-    const gateway = podEnvironment(find(result, 'Deployment', 'gateway')?.spec.template.spec, result.configMaps, imageEnv(stages, 'gateway')).env;
+    const gateway = podEnvironment(find(result, 'Deployment', 'gateway')?.spec.template.spec, result.configMaps, imageEnv(stages, 'gateway'), natsSamples('gateway')).env;
     const httpPort = Number(gateway['HTTP_PORT'] ?? new SERVICE_ENV_CLASSES.gateway().HTTP_PORT);
     expect(find(result, 'Deployment', 'gateway')?.spec.template.spec.containers[0].ports).toContainEqual({ name: 'http', containerPort: httpPort, protocol: 'TCP' });
     expect(find(result, 'Service', 'gateway')?.spec.ports).toContainEqual({ name: 'http', port: httpPort, targetPort: 'http', protocol: 'TCP' });
@@ -92,7 +99,8 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
     expect(pod.volumes.flatMap((v: { secret?: { secretName: string } }) => (v.secret ? [v.secret.secretName] : []))).toEqual(['clarion-migration-secrets']);
     for (const name of SERVICE_NAMES) {
       const volumes = find(result, 'Deployment', name)?.spec.template.spec.volumes ?? [];
-      expect(volumes.map((v: { secret?: { secretName: string } }) => v.secret?.secretName).filter(Boolean)).toEqual(['clarion-service-secrets']);
+      // The shared service secrets, and this service's own NATS identity: no pod holds another service's seed.
+      expect(volumes.map((v: { secret?: { secretName: string } }) => v.secret?.secretName).filter(Boolean)).toEqual(['clarion-nats-' + name, 'clarion-service-secrets']);
     }
   });
 
@@ -112,7 +120,7 @@ describe('the k8s reader', () => {
     configMaps.set('clarion-gateway-config', { ...configMaps.get('clarion-gateway-config'), CORS_ORIGINS: '*' });
     const pod = structuredClone(find(result, 'Deployment', 'gateway')?.spec.template.spec);
     pod.volumes = pod.volumes.filter((v: { name: string }) => v.name !== 'secrets');
-    const { env, problems } = podEnvironment(pod, configMaps, imageEnv(stages, 'gateway'));
+    const { env, problems } = podEnvironment(pod, configMaps, imageEnv(stages, 'gateway'), natsSamples('gateway'));
     expect(problems).toEqual([
       'DATABASE_URL_FILE=/run/secrets/clarion/database_url is not inside a mounted Secret',
       'REDIS_URL_FILE=/run/secrets/clarion/redis_url is not inside a mounted Secret',

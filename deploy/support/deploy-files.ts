@@ -287,8 +287,14 @@ export interface PodEnvironment {
  * The environment of a pod template's first container: image ENV, then envFrom ConfigMaps, then env (Kubernetes'
  * precedence), with `*_FILE` paths inside a mounted Secret rewritten to the sample file of the same key.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function podEnvironment(podSpec: any, configMaps: Map<string, Record<string, string>>, baseEnv: Record<string, string>): PodEnvironment {
+export function podEnvironment(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed manifest, read loosely on purpose
+  podSpec: any,
+  configMaps: Map<string, Record<string, string>>,
+  baseEnv: Record<string, string>,
+  /** Sample files for Secret keys that have no committed sample (a generated NATS seed, say): key -> file. */
+  generatedSamples: Record<string, string> = {},
+): PodEnvironment {
   const problems: string[] = [];
   const container = podSpec.containers[0];
   const env: RawEnv = { ...baseEnv };
@@ -313,7 +319,7 @@ export function podEnvironment(podSpec: any, configMaps: Map<string, Record<stri
     const path = value.slice(mount.mountPath.length + 1);
     const items: Array<{ key: string; path: string }> | undefined = volume.secret.items;
     const key = items ? items.find((i) => i.path === path)?.key : path;
-    const sample = key && join(SAMPLE_SECRETS_DIR, `${key}.txt`);
+    const sample = key && (generatedSamples[key] ?? join(SAMPLE_SECRETS_DIR, `${key}.txt`));
     if (!sample || !existsSync(sample)) problems.push(`${name}=${value}: no key of Secret ${volume.secret.secretName} is mounted there`);
     else env[name] = sample;
   }

@@ -19,3 +19,4 @@ export * from './lib/ingest/flows.dto';
 export * from './lib/ingest/flow-batch.codec';
 export * from './lib/flags/feature-flags';
 export * from './lib/clustering/clustering.dto';
+export * from './lib/nats-identities';

@@ -8,3 +8,5 @@ export * from './lib/trace-headers';
 export * from './lib/validation';
 export * from './lib/rpc-conventions';
 export * from './lib/core-events';
+export * from './lib/nats-credentials';
+export * from './lib/nats-server-config';

@@ -48,13 +48,15 @@ const extraEnv = (option: boolean | Record<string, string> | undefined): Record<
  * ingest and clustering services the data routes forward to.
  */
 export async function startStack(options: StackOptions = {}): Promise<GatewayStack> {
-  const nats = new NatsServerProcess();
-  const env = { ...COMMON_ENV, NATS_URL: await nats.start() };
+  // NATS as deployed: TLS, and each service on its own nkey with exactly its subjects (deploy/nats, libs/contracts).
+  const nats = new NatsServerProcess({ secure: true });
+  await nats.start();
+  const env = COMMON_ENV;
   const processes: ServiceProcess[] = [];
   const opsPorts: number[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'clarion-gateway-stack-'));
   const authOps = await freePort();
-  processes.push(new ServiceProcess('auth', { ...env, OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192', ...options.authEnv }).start());
+  processes.push(new ServiceProcess('auth', { ...env, ...nats.envOf('auth'), OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192', ...options.authEnv }).start());
   opsPorts.push(authOps);
   let ingestUdpPort: number | undefined;
   if (options.ingest) {
@@ -63,6 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<GatewaySta
     processes.push(
       new ServiceProcess('ingest', {
         ...env,
+        ...nats.envOf('ingest'),
         OPS_PORT: String(opsPort),
         INGEST_UDP_PORTS: `${ingestUdpPort},${await freeUdpPort()}`,
         INGEST_UDP_HOST: '127.0.0.1',
@@ -76,7 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<GatewaySta
   }
   if (options.clustering) {
     const opsPort = await freePort();
-    processes.push(new ServiceProcess('clustering', { ...env, OPS_PORT: String(opsPort), ...extraEnv(options.clustering) }).start());
+    processes.push(new ServiceProcess('clustering', { ...env, ...nats.envOf('clustering'), OPS_PORT: String(opsPort), ...extraEnv(options.clustering) }).start());
     opsPorts.push(opsPort);
   }
   const bases: string[] = [];
@@ -85,7 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<GatewaySta
     const httpPort = await freePort();
     const opsPort = await freePort();
     processes.push(
-      new ServiceProcess('gateway', { ...env, OPS_PORT: String(opsPort), HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1', ...options.gatewayEnv }).start(),
+      new ServiceProcess('gateway', { ...env, ...nats.envOf('gateway'), OPS_PORT: String(opsPort), HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1', ...options.gatewayEnv }).start(),
     );
     bases.push(`http://127.0.0.1:${httpPort}`);
     gatewayOpsPorts.push(opsPort);

@@ -1,7 +1,7 @@
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { EnvVar } from './env-metadata';
-import { urlHasPassword } from './production-rules';
-import { ToInt, ToNumber } from './transforms';
+import { mustBeTrue, notEmpty, urlHasPassword } from './production-rules';
+import { ToBoolean, ToInt, ToNumber } from './transforms';
 
 export const CLARION_ENVIRONMENTS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -31,10 +31,30 @@ export class BaseServiceEnv {
   @Matches(/^(nats|tls):\/\/[^\s,]+(,\s*(nats|tls):\/\/[^\s,]+)*$/, { message: 'must be one or more nats:// or tls:// URLs separated by commas' })
   NATS_URL = 'nats://127.0.0.1:4222';
 
-  @EnvVar({ type: 'string', secret: true, description: 'NATS authentication token, when the NATS server requires one.' })
+  @EnvVar({ type: 'string', secret: true, description: 'NATS authentication token, for a development NATS server that uses one instead of nkeys.' })
   @IsOptional()
   @IsString()
   NATS_TOKEN?: string;
+
+  @EnvVar({
+    type: 'nkey seed (SU...)',
+    secret: true,
+    production: [notEmpty],
+    description: "This service's own NATS identity: the seed of its user nkey (the server knows only the public key and what it may publish and subscribe). Required in production; `npm run nats -- keys` makes one per service.",
+  })
+  @IsOptional()
+  @Matches(/^\s*SU[A-Z2-7]{56}\s*$/, { message: 'must be a NATS user nkey seed (SU followed by 56 base32 characters)' })
+  NATS_NKEY_SEED?: string;
+
+  @EnvVar({ type: 'boolean', production: [mustBeTrue('NATS without TLS is refused in production')], description: 'Refuse a NATS server that does not speak TLS (implied by NATS_TLS_CA). Required in production.' })
+  @ToBoolean()
+  @IsBoolean()
+  NATS_TLS = false;
+
+  @EnvVar({ type: 'PEM certificate', description: "CA certificate that signed the NATS server's certificate (usually as NATS_TLS_CA_FILE); the system's roots when unset." })
+  @IsOptional()
+  @Matches(/-----BEGIN CERTIFICATE-----/, { message: 'must be a PEM certificate' })
+  NATS_TLS_CA?: string;
 
   @EnvVar({
     type: 'postgres:// URL',

@@ -19,3 +19,9 @@ export const urlHasPassword: ProductionRule = (value) => {
     return 'must be a URL';
   }
 };
+
+/** A switch that must be on in production (TLS, say). */
+export const mustBeTrue =
+  (reason: string): ProductionRule =>
+  (value) =>
+    value === true ? undefined : reason;

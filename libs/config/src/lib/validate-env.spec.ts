@@ -44,6 +44,9 @@ function problemsOf(raw: Record<string, string>): Array<{ variable: string; reas
   return [];
 }
 
+/** A service's NATS identity as production needs it: its own nkey seed (a syntactically valid one) and TLS. */
+const PRODUCTION_NATS = { NATS_NKEY_SEED: `SU${'A'.repeat(56)}`, NATS_TLS: 'true' };
+
 describe('validateEnv', () => {
   it('applies defaults and development defaults outside production', () => {
     const env = validateEnv(SampleEnv, {}, 'sample');
@@ -108,8 +111,16 @@ describe('validateEnv', () => {
       CORS_ORIGINS: 'https://console.example, *',
       DATABASE_URL: 'postgres://clarion_app@db:5432/clarion',
       SIGNING_SECRET: 'x',
+      ...PRODUCTION_NATS,
     });
     expect(problems.map((p) => p.variable).sort()).toEqual(['CORS_ORIGINS', 'DATABASE_URL']);
+  });
+
+  it('refuses NATS without its own identity or without TLS in production', () => {
+    const complete = { CLARION_ENV: 'production', CORS_ORIGINS: 'https://console.example', DATABASE_URL: 'postgres://a:pw@db/c', SIGNING_SECRET: 'k' };
+    expect(problemsOf(complete).map((p) => p.variable)).toEqual(['NATS_NKEY_SEED', 'NATS_TLS']);
+    expect(problemsOf({ ...complete, ...PRODUCTION_NATS, NATS_TLS: 'false' })).toEqual([{ variable: 'NATS_TLS', reason: 'NATS without TLS is refused in production' }]);
+    expect(problemsOf({ ...complete, ...PRODUCTION_NATS, NATS_NKEY_SEED: 'not-a-seed' }).map((p) => p.variable)).toEqual(['NATS_NKEY_SEED']);
   });
 
   it('accepts a complete production environment', () => {
@@ -120,6 +131,7 @@ describe('validateEnv', () => {
         CORS_ORIGINS: 'https://console.example',
         DATABASE_URL: 'postgres://clarion_app:pw@db:5432/clarion',
         SIGNING_SECRET: 'k',
+        ...PRODUCTION_NATS,
       },
       'sample',
     );

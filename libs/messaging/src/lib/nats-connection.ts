@@ -1,11 +1,32 @@
-import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { inboxPrefixOf, type NatsIdentity } from '@clarion/contracts';
+import { connect, nkeyAuthenticator, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 
+export interface NatsClientIdentity {
+  servers: string;
+  name: string;
+  /** The identity the server knows this client as: its replies come on that identity's inbox prefix. */
+  identity?: NatsIdentity;
+  /** The identity's nkey seed (`SU...`); the server holds only the public key and checks a signed nonce. */
+  nkeySeed?: string;
+  /** A shared token, for NATS servers that use one instead of per-identity nkeys (development only). */
+  token?: string;
+  /** Refuse a server that does not speak TLS. */
+  tls?: boolean;
+  /** PEM of the CA that signed the server's certificate (implies `tls`); the system's roots when absent. */
+  tlsCa?: string;
+}
+
 /** Options shared by every NATS connection Clarion opens (its own and the Nest transport's). */
-export function natsConnectionOptions(opts: { servers: string; token?: string; name: string }): ConnectionOptions {
+export function natsConnectionOptions(opts: NatsClientIdentity): ConnectionOptions {
+  const seed = opts.nkeySeed?.trim();
   return {
     servers: opts.servers.split(',').map((s) => s.trim()),
-    token: opts.token,
+    ...(seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) } : { token: opts.token }),
+    // Any tls object makes nats.js refuse a server that does not offer TLS.
+    ...(opts.tlsCa ? { tls: { ca: opts.tlsCa } } : opts.tls ? { tls: {} } : {}),
+    // Replies arrive under the identity's own prefix, the one inbox subject its NATS permissions let it read.
+    ...(opts.identity ? { inboxPrefix: inboxPrefixOf(opts.identity) } : {}),
     name: opts.name,
     // Start even when NATS is down: the service reports not-ready and connects as soon as NATS is back.
     waitOnFirstConnect: true,

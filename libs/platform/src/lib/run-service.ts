@@ -46,7 +46,15 @@ export async function runService<E extends BaseServiceEnv>(def: ServiceDefinitio
   const metrics = new ServiceMetrics(def.service);
   const readiness = new Readiness(env.READINESS_TIMEOUT_MS, (name) => metrics.dependencyUp.inc({ dependency: name }));
   const instanceId = `${hostname()}-${process.pid}`;
-  const natsOptions = natsConnectionOptions({ servers: env.NATS_URL, token: env.NATS_TOKEN, name: `clarion-${def.service}-${process.pid}` });
+  const natsOptions = natsConnectionOptions({
+    servers: env.NATS_URL,
+    name: `clarion-${def.service}-${process.pid}`,
+    identity: def.service,
+    nkeySeed: env.NATS_NKEY_SEED,
+    token: env.NATS_TOKEN,
+    tls: env.NATS_TLS,
+    tlsCa: env.NATS_TLS_CA,
+  });
 
   const runtime: ServiceRuntime<E> = {
     service: def.service,

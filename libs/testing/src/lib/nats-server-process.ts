@@ -1,5 +1,7 @@
+import { NATS_IDENTITIES, type NatsIdentity } from '@clarion/contracts';
+import { ensureNatsCredentials, renderNatsServerConfig, type NatsClientIdentity, type NatsCredentialFiles } from '@clarion/messaging';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,27 @@ export class NatsServerProcess {
   private storeDir?: string;
   private port?: number;
   url = '';
+  /** With `secure`, the identities' seeds and the TLS files of this server (in its own temporary directory). */
+  credentials?: NatsCredentialFiles;
+
+  /**
+   * `secure: true` runs the server as Clarion is deployed: the configuration rendered from libs/contracts (an nkey
+   * and exact subject permissions per identity, no anonymous clients) and TLS with a certificate made for this run.
+   */
+  constructor(private readonly options: { secure?: boolean } = {}) {}
+
+  /** How the given identity connects to this server (for natsConnectionOptions or a service's environment). */
+  clientOf(identity: NatsIdentity, name = `test-${identity}`): NatsClientIdentity {
+    if (!this.credentials) return { servers: this.url, name };
+    const { seedFile, caFile } = this.credentials;
+    return { servers: this.url, name, identity, nkeySeed: readFileSync(seedFile(identity), 'ascii'), tlsCa: readFileSync(caFile, 'ascii') };
+  }
+
+  /** The NATS variables a service process of `identity` needs to reach this server. */
+  envOf(identity: NatsIdentity): Record<string, string> {
+    if (!this.credentials) return { NATS_URL: this.url };
+    return { NATS_URL: this.url, NATS_NKEY_SEED_FILE: this.credentials.seedFile(identity), NATS_TLS: 'true', NATS_TLS_CA_FILE: this.credentials.caFile };
+  }
 
   /** The server's process id while it runs (for CPU accounting in benchmarks). */
   get pid(): number | undefined {
@@ -71,10 +94,27 @@ export class NatsServerProcess {
     if (this.storeDir) rmSync(this.storeDir, { recursive: true, force: true });
   }
 
+  private writeSecureConfig(port: number): string {
+    const credentials = (this.credentials ??= ensureNatsCredentials(join(this.storeDir!, 'credentials')));
+    const nkeys = Object.fromEntries(NATS_IDENTITIES.map((identity) => [identity, credentials.publicKey(identity)])) as Record<NatsIdentity, string>;
+    const file = join(this.storeDir!, 'nats-server.conf');
+    writeFileSync(
+      file,
+      renderNatsServerConfig({
+        listen: `127.0.0.1:${port}`,
+        storeDir: join(this.storeDir!, 'jetstream'),
+        tls: { certFile: credentials.certFile, keyFile: credentials.keyFile },
+        nkeys,
+      }),
+    );
+    return file;
+  }
+
   private async launch(): Promise<string> {
     const binary = CANDIDATES.find((p) => existsSync(p)) ?? 'nats-server';
     const port = this.port!;
-    const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', this.storeDir!], { stdio: 'ignore' });
+    const args = this.options.secure ? ['-c', this.writeSecureConfig(port)] : ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', this.storeDir!];
+    const child = spawn(binary, args, { stdio: 'ignore' });
     this.child = child;
     this.url = `nats://127.0.0.1:${port}`;
     const deadline = Date.now() + 10_000;
