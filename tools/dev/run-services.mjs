@@ -5,10 +5,15 @@
 // bounded wait while they drain, then SIGKILL. A child that dies on its own stops everything with exit code 1.
 // Node built-ins only, so it never depends on what the workspace has installed.
 //
+// NATS as deployed: a nats-server of its own (child process [nats]) with the configuration rendered from
+// libs/contracts (dist/tools/nats/main.js local: TLS, one nkey per service, exact subject permissions; keys and the
+// JetStream store kept in tmp/nats between runs), each service connecting with its own key. CLARION_NATS_PORT picks
+// its port (default 4223; the machine's own NATS on 4222 stays for the test suites).
+//
 // Environment: HTTP_PORT (gateway, default 3000), CLARION_READY_TIMEOUT_S (default 120),
 // CLARION_STOP_TIMEOUT_S (default 20; the services drain for up to SHUTDOWN_GRACE_MS, 10 s by default),
 // NO_COLOR / FORCE_COLOR. Everything else in the environment is passed to the services.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { get } from 'node:http';
 import { connect } from 'node:net';
@@ -33,6 +38,9 @@ const SERVICES = [
   { name: 'retention', opsPort: 9404, colour: 34 },
 ];
 const SIMULATOR = join(root, 'dist/tools/simulator/main.js');
+const NATS_PORT = Number(process.env.CLARION_NATS_PORT || 4223);
+const NATS_DIR = join(root, 'tmp', 'nats');
+const NATS_BINARY = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p)) ?? 'nats-server';
 
 const useColour = process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const paint = (code, text) => (useColour ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -86,8 +94,8 @@ function pipeLines(stream, prefix, out) {
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(`${prefix} ${line}\n`));
 }
 
-function start(name, colour, args, env) {
-  const child = spawn(process.execPath, args, {
+function start(name, colour, args, env, command = process.execPath) {
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -140,7 +148,8 @@ function signalGroup(entry, signal) {
 async function stopAll(exitCode) {
   if (stopping) return;
   stopping = true;
-  const alive = [...running.values()].filter((e) => !e.done);
+  // NATS goes last: the services drain through it.
+  const alive = [...running.values()].filter((e) => !e.done && e.name !== 'nats');
   if (alive.length) say(`stopping ${alive.map((e) => e.name).join(', ')} (SIGTERM; SIGKILL after ${STOP_TIMEOUT_MS / 1000} s)`);
   for (const entry of alive) signalGroup(entry, 'SIGTERM');
   const allExited = Promise.all(alive.map((e) => e.exited));
@@ -150,6 +159,11 @@ async function stopAll(exitCode) {
     shout(`${stuck.map((e) => e.name).join(', ')} did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing`);
     for (const entry of stuck) signalGroup(entry, 'SIGKILL');
     await Promise.race([allExited, delay(5000)]);
+  }
+  const nats = running.get('nats');
+  if (nats && !nats.done) {
+    signalGroup(nats, 'SIGINT'); // nats-server exits 0 on SIGINT, 1 on SIGTERM
+    await Promise.race([nats.exited, delay(5000)]);
   }
   // Anything a service left in its group goes too.
   for (const entry of running.values()) signalGroup(entry, 'SIGKILL');
@@ -229,7 +243,7 @@ async function main() {
     shout(`not built: ${missing.map((f) => relative(root, f)).join(', ')}; run \`npm run build\` first`);
     process.exit(1);
   }
-  const ports = [HTTP_PORT, ...SERVICES.map((s) => s.opsPort)];
+  const ports = [HTTP_PORT, NATS_PORT, ...SERVICES.map((s) => s.opsPort)];
   const busy = (await Promise.all(ports.map(async (p) => ((await portInUse(p)) ? p : null)))).filter(Boolean);
   if (busy.length) {
     shout(`port(s) ${busy.join(', ')} already in use on ${HOST}. Is another \`npm start\` (or an e2e run) still going?`);
@@ -238,6 +252,25 @@ async function main() {
   }
 
   const supervisorStart = Date.now();
+  say(`starting NATS on ${HOST}:${NATS_PORT} (TLS, an nkey per service; keys in ${relative(root, NATS_DIR)})`);
+  execFileSync(process.execPath, [join(root, 'dist/tools/nats/main.js'), 'local', '--out', NATS_DIR, '--listen', `${HOST}:${NATS_PORT}`], { stdio: 'inherit' });
+  start('nats', 37, ['-c', join(NATS_DIR, 'nats-server.conf')], {}, NATS_BINARY);
+  const natsDeadline = Date.now() + 15_000;
+  while (!(await portInUse(NATS_PORT))) {
+    if (stopping) return;
+    if (Date.now() > natsDeadline) {
+      shout(`nats-server did not listen on ${HOST}:${NATS_PORT} within 15 s`);
+      await stopAll(1);
+      return;
+    }
+    await delay(100);
+  }
+  const natsEnv = (name) => ({
+    NATS_URL: `nats://${HOST}:${NATS_PORT}`,
+    NATS_NKEY_SEED_FILE: join(NATS_DIR, `${name}.nk`),
+    NATS_TLS: 'true',
+    NATS_TLS_CA_FILE: join(NATS_DIR, 'ca.crt'),
+  });
   say(`starting ${SERVICES.map((s) => s.name).join(', ')}`);
   // npm start's demo: the simulator's exporters are unknown to ingest, so they go to the `demo` tenant start.sh creates.
   const demoTenant = (name) => (name === 'ingest' && !process.env.INGEST_DEFAULT_TENANT ? { INGEST_DEFAULT_TENANT: 'demo' } : {});
@@ -246,7 +279,7 @@ async function main() {
   const demoClustering = (name) =>
     name === 'clustering' && !process.env.CLUSTERING_SCHEDULE_INTERVAL_S ? { CLUSTERING_SCHEDULE_INTERVAL_S: '600' } : {};
   for (const s of SERVICES) {
-    start(s.name, s.colour, [join('dist/apps', s.name, 'src/main.js')], { OPS_PORT: String(s.opsPort), ...demoTenant(s.name), ...demoClustering(s.name) });
+    start(s.name, s.colour, [join('dist/apps', s.name, 'src/main.js')], { OPS_PORT: String(s.opsPort), ...natsEnv(s.name), ...demoTenant(s.name), ...demoClustering(s.name) });
   }
 
   if (!(await waitUntilReady())) {
@@ -260,6 +293,7 @@ async function main() {
     paint(1, `Clarion is up: all ${SERVICES.length} services ready in ${elapsed(supervisorStart)} (${elapsed()} since npm start)`),
     `  API             ${api}/api/v1/`,
     `  system status   ${api}/api/v1/system/status`,
+    `  NATS            nats://${HOST}:${NATS_PORT} (TLS; per-service keys in ${relative(root, NATS_DIR)})`,
     ...SERVICES.map((s) => `  ${s.name.padEnd(11)} ops ${`http://${HOST}:${s.opsPort}/metrics`.padEnd(32)} (/healthz, /readyz)`),
     '  Ctrl-C stops everything.',
     '',

@@ -4,12 +4,15 @@
  *   keys --out <dir> [--names host,ip,...]
  *                         make what is missing in <dir>: a seed per identity (<identity>.nk, 0600) and a development
  *                         TLS CA and server certificate; print each identity's public key as the server's variable
+ *   local --out <dir> --listen <host:port>
+ *                         for `npm start`: the keys as above (kept between runs) and <dir>/nats-server.conf listening
+ *                         there with its JetStream store in <dir>/jetstream
  *   compose --out <dir> [--names host,...]
  *                         the same, laid out for docker compose (its nats-keys job): <dir>/<service>/ holds only that
  *                         service's seed and the CA, <dir>/server/ the server's configuration and certificate
  */
-import { NATS_IDENTITIES } from '@clarion/contracts';
-import { deployedNatsServerConfig, ensureNatsCredentials } from '@clarion/messaging';
+import { NATS_IDENTITIES, type NatsIdentity } from '@clarion/contracts';
+import { deployedNatsServerConfig, ensureNatsCredentials, renderNatsServerConfig } from '@clarion/messaging';
 import { composeLayout } from './compose-layout';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -28,7 +31,7 @@ function main(argv: string[]): number {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { check: { type: 'boolean' }, out: { type: 'string' }, names: { type: 'string' } },
+    options: { check: { type: 'boolean' }, out: { type: 'string' }, names: { type: 'string' }, listen: { type: 'string' } },
   });
   const [command] = positionals;
   if (command === 'config') {
@@ -55,6 +58,26 @@ function main(argv: string[]): number {
     process.stderr.write(`seeds and TLS files in ${credentials.dir} (give each service its own <identity>.nk as NATS_NKEY_SEED_FILE)\n`);
     return 0;
   }
+  if (command === 'local') {
+    if (!values.out || !values.listen) {
+      process.stderr.write('local: --out <dir> and --listen <host:port> are required\n');
+      return 2;
+    }
+    const out = resolve(values.out);
+    const credentials = ensureNatsCredentials(out, ['localhost', '127.0.0.1']);
+    const nkeys = Object.fromEntries(NATS_IDENTITIES.map((identity) => [identity, credentials.publicKey(identity)])) as Record<NatsIdentity, string>;
+    writeFileSync(
+      join(out, 'nats-server.conf'),
+      renderNatsServerConfig({
+        header: 'Written by npm start (npm run nats -- local): a development NATS with the deployed permissions.',
+        listen: values.listen,
+        storeDir: join(out, 'jetstream'),
+        tls: { certFile: credentials.certFile, keyFile: credentials.keyFile },
+        nkeys,
+      }),
+    );
+    return 0;
+  }
   if (command === 'compose') {
     if (!values.out) {
       process.stderr.write('compose: --out <dir> is required\n');
@@ -63,7 +86,7 @@ function main(argv: string[]): number {
     composeLayout(resolve(values.out), values.names?.split(',').map((n) => n.trim()).filter(Boolean) ?? ['nats', 'localhost']);
     return 0;
   }
-  process.stderr.write('usage: npm run nats -- config [--check] | keys --out <dir> [--names host,ip] | compose --out <dir>\n');
+  process.stderr.write('usage: npm run nats -- config [--check] | keys --out <dir> [--names host,ip] | local --out <dir> --listen <host:port> | compose --out <dir>\n');
   return 2;
 }
 
