@@ -1,39 +1,24 @@
-import { NatsServerProcess, ServiceProcess, TestInfra, freePort, waitForReady, REPO_ROOT } from '@clarion/testing';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { createAdminWithCli, startStack, type GatewayStack } from './support/gateway-stack';
 
 /**
- * Authentication end to end: HTTP to the gateway, NATS to the auth service, PostgreSQL and Redis behind it.
- * The first admin comes from the CLI, as an operator would create it.
+ * Authentication end to end: HTTP to the gateway, NATS (TLS, each service on its own nkey) to the auth service,
+ * PostgreSQL and Redis behind it. The first admin comes from the CLI, as an operator would create it.
  */
 describe('auth over HTTP (gateway + auth processes)', () => {
   const tenant = `e2e-${randomUUID().slice(0, 8)}`;
   const password = 'e2e-violet-Harbor-quantum-57';
-  const procs: ServiceProcess[] = [];
-  const nats = new NatsServerProcess();
+  let stack: GatewayStack;
   let base = '';
 
-  const common = { CLARION_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: TestInfra.appUrl, NATS_URL: '', REDIS_URL: TestInfra.redisUrl, OPS_HOST: '127.0.0.1' };
-
   beforeAll(async () => {
-    common.NATS_URL = await nats.start();
-    execFileSync(process.execPath, [resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js'), 'admin', 'create', '--tenant', tenant, '--email', 'root@e2e.example', '--name', 'Root Admin', '--password-stdin'], {
-      input: password,
-      env: { PATH: process.env['PATH'] ?? '', ...common },
-    });
-    const httpPort = await freePort();
-    const authOps = await freePort();
-    const gatewayOps = await freePort();
-    procs.push(new ServiceProcess('auth', { ...common, OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192' }).start());
-    procs.push(new ServiceProcess('gateway', { ...common, OPS_PORT: String(gatewayOps), HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1' }).start());
-    await Promise.all([waitForReady(authOps), waitForReady(gatewayOps)]);
-    base = `http://127.0.0.1:${httpPort}`;
+    createAdminWithCli(tenant, 'root@e2e.example', password);
+    stack = await startStack();
+    base = stack.bases[0]!;
   });
 
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.stop()));
-    await nats.stop();
+    await stack?.stop();
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
