@@ -212,6 +212,33 @@ describe('auth service (real PostgreSQL and Redis)', () => {
       expect((await login('carol@acme.example', 'fresh-Meadow-copper-2209')).mustChangePassword).toBe(false);
     });
 
+    it('gives a session that must change its password no roles until the change, then the roles again', async () => {
+      const dan = await users.create({ actor: adminActor(), email: 'dana@acme.example', displayName: 'Dana', roles: ['analyst'], password: STRONG });
+      const first = await login('dana@acme.example', STRONG);
+      expect(first.mustChangePassword).toBe(true);
+      expect((await verifier.verify(first.accessToken)).roles).toEqual([]);
+      // Refreshing does not get around it.
+      const refreshed = await sessions.refresh({ refreshToken: first.refreshToken });
+      expect((await verifier.verify(refreshed.accessToken)).roles).toEqual([]);
+      const actor = { kind: 'user' as const, tenantId, id: dan.id, permissions: [], sessionId: first.sessionId };
+      await passwords.changePassword({ actor, currentPassword: STRONG, newPassword: 'fresh-Harbour-violet-5120' });
+      const after = await sessions.refresh({ refreshToken: refreshed.refreshToken });
+      expect(after.mustChangePassword).toBe(false);
+      expect((await verifier.verify(after.accessToken)).roles).toEqual(['analyst']);
+    });
+
+    it('ends the other sessions of a user who changes their password, and keeps the one that changed it', async () => {
+      const eve = await users.create({ actor: adminActor(), email: 'evelyn@acme.example', displayName: 'Evelyn', roles: ['viewer'], password: STRONG });
+      const first = await login('evelyn@acme.example', STRONG);
+      await passwords.changePassword({ actor: { kind: 'user', tenantId, id: eve.id, permissions: [], sessionId: first.sessionId }, currentPassword: STRONG, newPassword: 'quiet-Lantern-orbit-7731' });
+      const laptop = await login('evelyn@acme.example', 'quiet-Lantern-orbit-7731');
+      const phone = await login('evelyn@acme.example', 'quiet-Lantern-orbit-7731');
+      await passwords.changePassword({ actor: { kind: 'user', tenantId, id: eve.id, permissions: [], sessionId: laptop.sessionId }, currentPassword: 'quiet-Lantern-orbit-7731', newPassword: 'second-Meadow-anchor-4410' });
+      await expect(sessions.refresh({ refreshToken: phone.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      await expect(sessions.refresh({ refreshToken: first.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      await expect(sessions.refresh({ refreshToken: laptop.refreshToken })).resolves.toMatchObject({ sessionId: laptop.sessionId });
+    });
+
     it('audits a role change, and disabling a user ends their sessions and their logins', async () => {
       const dan = await users.create({ actor: adminActor(), email: 'dan@acme.example', displayName: 'Dan', roles: ['viewer'], password: STRONG });
       const session = await login('dan@acme.example', STRONG);

@@ -311,7 +311,18 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
       w.password.set(w.email[role], strongPassword());
       const created = await asAdmin('/api/v1/users', 'POST', { email: w.email[role], displayName: role, roles: [role], password: w.password.get(w.email[role]) });
       expect(created.status).toBe(201);
-      w.token[role] = (await login(w.base, w.tenant.a, w.email[role], w.password.get(w.email[role])!)).accessToken;
+      // A password an admin set must be changed before the account's roles count.
+      const temporary = await login(w.base, w.tenant.a, w.email[role], w.password.get(w.email[role])!);
+      expect(temporary.mustChangePassword).toBe(true);
+      const chosen = strongPassword();
+      const changed = await call(w.base, '/api/v1/auth/password', {
+        method: 'POST',
+        headers: bearer(temporary.accessToken),
+        body: { currentPassword: w.password.get(w.email[role]), newPassword: chosen },
+      });
+      expect(changed.status).toBe(200);
+      w.password.set(w.email[role], chosen);
+      w.token[role] = (await login(w.base, w.tenant.a, w.email[role], chosen)).accessToken;
     }
     const target = await asAdmin('/api/v1/users', 'POST', { email: `target@${w.domain.a}`, displayName: 'Target', roles: ['viewer'], password: strongPassword() });
     w.targetUserId = (target.json as { id: string }).id;

@@ -26,6 +26,15 @@ const INVALID_CREDENTIALS = 'invalid tenant, email or password';
 /**
  * Login, refresh with rotation and reuse detection, logout, and session listing and revocation.
  */
+/**
+ * The roles an access token carries. A user who must change a password (one an admin set) gets none: every route
+ * that needs a permission refuses the session until the change (changing the password, reading who one is and
+ * signing out need none). The next refresh after the change carries the roles again.
+ */
+export function rolesInToken(user: Pick<UserRow, 'roles' | 'mustChangePassword'>): RoleName[] {
+  return user.mustChangePassword ? [] : (user.roles as RoleName[]);
+}
+
 @Injectable()
 export class SessionService {
   constructor(
@@ -111,7 +120,7 @@ export class SessionService {
     await sessions.insert({ id: sessionId, tenantId: user.tenantId, userId: user.id, idleExpiresAt, absoluteExpiresAt, ...client });
     const refresh = this.tokens.newRefreshToken(sessionId);
     await sessions.insertRefreshToken(refresh.hash, user.tenantId, sessionId);
-    const access = await this.tokens.issueAccessToken({ userId: user.id, tenantId: user.tenantId, roles: user.roles as RoleName[], sessionId });
+    const access = await this.tokens.issueAccessToken({ userId: user.id, tenantId: user.tenantId, roles: rolesInToken(user), sessionId });
     return {
       accessToken: access.token,
       tokenType: 'Bearer',
@@ -161,7 +170,7 @@ export class SessionService {
       await sessions.touch(sessionId, idleExpiresAt);
       const refresh = this.tokens.newRefreshToken(sessionId);
       await sessions.insertRefreshToken(refresh.hash, tenantId, sessionId);
-      const access = await this.tokens.issueAccessToken({ userId: user.id, tenantId, roles: user.roles as RoleName[], sessionId });
+      const access = await this.tokens.issueAccessToken({ userId: user.id, tenantId, roles: rolesInToken(user), sessionId });
       await this.audit.append(m, { tenantId, actorType: 'user', actorId: user.id, action: 'auth.refresh', target: sessionId, outcome: 'success', ...client });
       return {
         pair: {

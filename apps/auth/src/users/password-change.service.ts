@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode, type ChangePasswordRequestDto } from '@clarion/contracts';
-import { Database, TenantRepository, UserRepository } from '@clarion/persistence';
+import { Database, SessionRepository, TenantRepository, UserRepository } from '@clarion/persistence';
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasherService } from '../passwords/password-hasher.service';
 import { assertAcceptablePassword } from '../passwords/password-policy';
@@ -44,7 +44,10 @@ export class PasswordChangeService {
     const hash = await this.hasher.hash(request.newPassword);
     await this.db.withTenant(actor.tenantId, async (m) => {
       await new UserRepository(m).updatePassword(user.id, hash, false);
-      await this.audit.append(m, { tenantId: actor.tenantId, actorType: 'user', actorId: user.id, action: 'user.password_change', target: user.id, outcome: 'success', ...client });
+      // Whoever else holds a session of this user (the reason one changes a password) is signed out; the session
+      // that changed it stays.
+      const ended = await new SessionRepository(m).revokeOthersOfUser(user.id, actor.sessionId, 'password_changed');
+      await this.audit.append(m, { tenantId: actor.tenantId, actorType: 'user', actorId: user.id, action: 'user.password_change', target: user.id, outcome: 'success', ...client, details: { otherSessionsEnded: ended } });
     });
     return { changed: true };
   }

@@ -179,10 +179,15 @@ export async function call(base: string, path: string, options: CallOptions = {}
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export async function login(base: string, tenant: string, email: string, password: string): Promise<{ accessToken: string; refreshToken: string; sessionId: string }> {
+export async function login(
+  base: string,
+  tenant: string,
+  email: string,
+  password: string,
+): Promise<{ accessToken: string; refreshToken: string; sessionId: string; mustChangePassword: boolean }> {
   const res = await call(base, '/api/v1/auth/login', { method: 'POST', body: { tenant, email, password } });
   if (res.status !== 200) throw new Error(`login of ${email} failed: ${res.status} ${res.text}`);
-  return res.json as { accessToken: string; refreshToken: string; sessionId: string };
+  return res.json as { accessToken: string; refreshToken: string; sessionId: string; mustChangePassword: boolean };
 }
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });

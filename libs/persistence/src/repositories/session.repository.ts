@@ -65,6 +65,15 @@ export class SessionRepository {
     return rows.length;
   }
 
+  /** Ends every session of the user but one (the one that asked, after a password change). */
+  async revokeOthersOfUser(userId: string, keepSessionId: string | undefined, reason: string): Promise<number> {
+    const rows: unknown[] = returnedRows(await this.manager.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2 RETURNING id`,
+      [userId, keepSessionId ?? null, reason],
+    ));
+    return rows.length;
+  }
+
   async insertRefreshToken(tokenHash: Buffer, tenantId: string, sessionId: string): Promise<void> {
     await this.manager.query(`INSERT INTO refresh_tokens (token_hash, tenant_id, session_id) VALUES ($1, $2, $3)`, [tokenHash, tenantId, sessionId]);
   }
