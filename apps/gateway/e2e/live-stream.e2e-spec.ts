@@ -1,4 +1,5 @@
 import { EventSubjects, type ClustersUpdatedEvent } from '@clarion/contracts';
+import { natsConnectionOptions } from '@clarion/messaging';
 import { NatsServerProcess, ServiceProcess, freePort, waitForReady } from '@clarion/testing';
 import { connect, type NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
@@ -63,12 +64,14 @@ function refusal(url: string, options: WebSocket.ClientOptions & { protocols?: s
   );
 }
 
-describe('live updates: WebSocket /api/v1/stream (gateway + auth processes, private NATS)', () => {
-  const nats = new NatsServerProcess();
+describe('live updates: WebSocket /api/v1/stream (gateway + auth processes, private NATS as deployed)', () => {
+  const nats = new NatsServerProcess({ secure: true });
   const processes: ServiceProcess[] = [];
   let base = '';
   let streamUrl = '';
-  let nc: NatsConnection;
+  // The test speaks on NATS as the events' owners: clustering publishes cluster and job events, ingest the rates.
+  let clustering: NatsConnection;
+  let ingest: NatsConnection;
   const tenant = `ws-${randomUUID().slice(0, 8)}`;
   const other = `ws-${randomUUID().slice(0, 8)}`;
   const password = 'live-Stream-copper-Falcon-61';
@@ -78,13 +81,14 @@ describe('live updates: WebSocket /api/v1/stream (gateway + auth processes, priv
   let otherTenantId = '';
 
   beforeAll(async () => {
-    const natsUrl = await nats.start();
-    const env = { ...COMMON_ENV, NATS_URL: natsUrl };
+    await nats.start();
+    const env = COMMON_ENV;
     const [authOps, gatewayOps, httpPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    processes.push(new ServiceProcess('auth', { ...env, OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192' }).start());
+    processes.push(new ServiceProcess('auth', { ...env, ...nats.envOf('auth'), OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192' }).start());
     processes.push(
       new ServiceProcess('gateway', {
         ...env,
+        ...nats.envOf('gateway'),
         ...RELAXED_LIMITS,
         OPS_PORT: String(gatewayOps),
         HTTP_PORT: String(httpPort),
@@ -102,18 +106,20 @@ describe('live updates: WebSocket /api/v1/stream (gateway + auth processes, priv
     otherToken = (await login(base, other, 'admin@ws.example', password)).accessToken;
     tenantId = ((await call(base, '/api/v1/auth/me', { headers: bearer(token) })).json as { tenantId: string }).tenantId;
     otherTenantId = ((await call(base, '/api/v1/auth/me', { headers: bearer(otherToken) })).json as { tenantId: string }).tenantId;
-    nc = await connect({ servers: natsUrl });
+    clustering = await connect(natsConnectionOptions(nats.clientOf('clustering')));
+    ingest = await connect(natsConnectionOptions(nats.clientOf('ingest')));
   }, 120_000);
 
   afterAll(async () => {
-    await nc?.close();
+    await clustering?.close();
+    await ingest?.close();
     await Promise.all(processes.map((p) => p.stop()));
     await nats.stop();
   });
 
   const publishClustersUpdated = (forTenant: string, reason: ClustersUpdatedEvent['reason']): void => {
     const event: ClustersUpdatedEvent = { tenantId: forTenant, reason, jobId: null, clusters: 3, at: new Date().toISOString() };
-    nc.publish(EventSubjects.clustersUpdated, Buffer.from(JSON.stringify(event)));
+    clustering.publish(EventSubjects.clustersUpdated, Buffer.from(JSON.stringify(event)));
   };
 
   it('refuses a connection without a credential (401), with a forged token (401) and from an origin not allowed (403)', async () => {
@@ -152,8 +158,8 @@ describe('live updates: WebSocket /api/v1/stream (gateway + auth processes, priv
     try {
       expect(browser.socket.protocol).toBe('clarion.v1');
       await browser.next((f) => f.type === 'hello');
-      nc.publish(EventSubjects.clusteringJobProgress, Buffer.from(JSON.stringify({ tenantId, job: { id: randomUUID(), stage: 'spanning-tree', progress: 0.4 } })));
-      nc.publish(EventSubjects.ingestRates, Buffer.from(JSON.stringify({ tenantId, at: new Date().toISOString(), instanceId: 'i', intervalSeconds: 5, flows: 50, flowsPerSecond: 10 })));
+      clustering.publish(EventSubjects.clusteringJobProgress, Buffer.from(JSON.stringify({ tenantId, job: { id: randomUUID(), stage: 'spanning-tree', progress: 0.4 } })));
+      ingest.publish(EventSubjects.ingestRates, Buffer.from(JSON.stringify({ tenantId, at: new Date().toISOString(), instanceId: 'i', intervalSeconds: 5, flows: 50, flowsPerSecond: 10 })));
       expect((await browser.next((f) => f.type === 'job.progress')).data).toMatchObject({ tenantId, job: { stage: 'spanning-tree' } });
       expect((await browser.next((f) => f.type === 'ingest.rates')).data).toMatchObject({ tenantId, flowsPerSecond: 10 });
     } finally {
@@ -165,9 +171,9 @@ describe('live updates: WebSocket /api/v1/stream (gateway + auth processes, priv
     const client = await StreamClient.open(streamUrl, { headers: bearer(token) });
     try {
       await client.next((f) => f.type === 'hello');
-      nc.publish(EventSubjects.clustersUpdated, Buffer.from('{not json'));
-      nc.publish(EventSubjects.clustersUpdated, Buffer.from(JSON.stringify({ reason: 'full_run' })));
-      nc.publish(EventSubjects.clustersUpdated, Buffer.from(JSON.stringify({ tenantId: "' OR 1=1 --", reason: 'full_run' })));
+      clustering.publish(EventSubjects.clustersUpdated, Buffer.from('{not json'));
+      clustering.publish(EventSubjects.clustersUpdated, Buffer.from(JSON.stringify({ reason: 'full_run' })));
+      clustering.publish(EventSubjects.clustersUpdated, Buffer.from(JSON.stringify({ tenantId: "' OR 1=1 --", reason: 'full_run' })));
       publishClustersUpdated(tenantId, 'membership');
       const update = await client.next((f) => f.type === 'clusters.updated');
       expect(update.data).toMatchObject({ reason: 'membership' });
