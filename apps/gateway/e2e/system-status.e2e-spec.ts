@@ -9,14 +9,15 @@ import { randomBytes } from 'node:crypto';
  */
 describe('GET /api/v1/system/status across the five services', () => {
   const receiver = new OtlpReceiver();
-  const nats = new NatsServerProcess();
+  // NATS as deployed: TLS, and each service on its own nkey with exactly its subjects.
+  const nats = new NatsServerProcess({ secure: true });
   const services = new Map<string, ServiceProcess>();
   const opsPorts = new Map<string, number>();
   let httpPort = 0;
 
   beforeAll(async () => {
     const endpoint = await receiver.start();
-    const natsUrl = await nats.start();
+    await nats.start();
     httpPort = await freePort();
     for (const app of SERVICE_NAMES) {
       const opsPort = await freePort();
@@ -29,7 +30,7 @@ describe('GET /api/v1/system/status across the five services', () => {
         HTTP_PORT: String(httpPort),
         HTTP_HOST: '127.0.0.1',
         DATABASE_URL: TestInfra.appUrl,
-        NATS_URL: natsUrl,
+        ...nats.envOf(app),
         REDIS_URL: TestInfra.redisUrl,
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
         OTEL_BSP_SCHEDULE_DELAY: '100',
