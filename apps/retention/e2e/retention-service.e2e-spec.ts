@@ -1,4 +1,4 @@
-import { ServiceProcess, TestInfra, freePort, httpGet, insertFlowRow, metricValue, waitFor } from '@clarion/testing';
+import { NatsServerProcess, ServiceProcess, TestInfra, freePort, httpGet, insertFlowRow, metricValue, waitFor, waitForReady } from '@clarion/testing';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +11,12 @@ const dayText = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /**
  * The built retention service on its own schedule: its first run, right after start (tried again every 5 s until
  * PostgreSQL is connected), archives and removes a day of flows past FLOW_RETENTION_DAYS and keeps the recent ones;
- * SIGTERM ends it cleanly.
+ * SIGTERM ends it cleanly. NATS is a private nats-server as deployed (TLS, retention's own nkey).
  */
 describe('retention service (built process, real PostgreSQL)', () => {
   const owner = new Client({ connectionString: TestInfra.ownerUrl });
   const app = new Client({ connectionString: TestInfra.appUrl });
+  const nats = new NatsServerProcess({ secure: true });
   let work: string;
   let tenant: { id: string; slug: string };
   const oldDay = dayText(Date.now() - 45 * DAY_MS);
@@ -31,6 +32,7 @@ describe('retention service (built process, real PostgreSQL)', () => {
   beforeAll(async () => {
     await owner.connect();
     await app.connect();
+    await nats.start();
     work = await mkdtemp(join(tmpdir(), 'clarion-retention-e2e-'));
     const slug = `retention-e2e-${Date.now().toString(36)}`;
     tenant = { id: (await owner.query(`INSERT INTO tenants (slug, name) VALUES ($1, 'retention e2e') RETURNING id`, [slug])).rows[0].id, slug };
@@ -39,6 +41,7 @@ describe('retention service (built process, real PostgreSQL)', () => {
   afterAll(async () => {
     await app.end();
     await owner.end();
+    await nats.stop();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -52,7 +55,7 @@ describe('retention service (built process, real PostgreSQL)', () => {
       OPS_PORT: String(opsPort),
       OPS_HOST: '127.0.0.1',
       DATABASE_URL: TestInfra.appUrl,
-      NATS_URL: TestInfra.natsUrl,
+      ...nats.envOf('retention'),
       REDIS_URL: TestInfra.redisUrl,
       OTEL_EXPORTER_OTLP_ENDPOINT: '',
       FLOW_RETENTION_DAYS: '30',
@@ -74,6 +77,8 @@ describe('retention service (built process, real PostgreSQL)', () => {
       expect(archived[1]).toContain(`${tenant.id},${oldDay} 12:00:00+00`);
       const line = proc.logs.find((l) => l.msg === 'flow retention run');
       expect(line).toMatchObject({ droppedPartitions: expect.arrayContaining([oldPartition]), archivedRows: expect.any(Number) });
+      // Ready means NATS too: connected over TLS with retention's nkey and its handlers subscribed in its queue group.
+      await waitForReady(opsPort, 10_000);
     } finally {
       expect(await proc.stop()).toBe(0);
     }
