@@ -44,8 +44,9 @@ function runSimulator(args: string[]): Promise<number> {
  * consumes them into endpoint profiles, a full clustering job runs on request, and the clusters it finds are compared
  * with the simulator's ground truth (every endpoint's true role).
  */
-describe('simulator -> ingest -> clustering (built services, private NATS, real PostgreSQL)', () => {
-  const nats = new NatsServerProcess();
+describe('simulator -> ingest -> clustering (built services, private NATS as deployed, real PostgreSQL)', () => {
+  // TLS, and each service on its own nkey: only ingest may publish flow batches, only clustering consume them.
+  const nats = new NatsServerProcess({ secure: true });
   const processes: ServiceProcess[] = [];
   let rpc: RpcClient;
   let work = '';
@@ -63,12 +64,11 @@ describe('simulator -> ingest -> clustering (built services, private NATS, real 
     await owner.end();
     actor = { kind: 'user', tenantId, id: 'e2e-analyst', permissions: ['endpoints:read', 'clusters:read', 'jobs:run', 'policy:read', 'sgts:read'] };
 
-    const natsUrl = await nats.start();
+    await nats.start();
     const common = {
       CLARION_ENV: 'test',
       LOG_LEVEL: 'warn',
       DATABASE_URL: TestInfra.appUrl,
-      NATS_URL: natsUrl,
       REDIS_URL: TestInfra.redisUrl,
       OPS_HOST: '127.0.0.1',
       OTEL_EXPORTER_OTLP_ENDPOINT: '',
@@ -77,6 +77,7 @@ describe('simulator -> ingest -> clustering (built services, private NATS, real 
     processes.push(
       new ServiceProcess('ingest', {
         ...common,
+        ...nats.envOf('ingest'),
         OPS_PORT: String(ingestOps),
         INGEST_UDP_PORTS: `${udpPort},${ipfixPort}`,
         INGEST_UDP_HOST: '127.0.0.1',
@@ -89,6 +90,7 @@ describe('simulator -> ingest -> clustering (built services, private NATS, real 
     processes.push(
       new ServiceProcess('clustering', {
         ...common,
+        ...nats.envOf('clustering'),
         OPS_PORT: String(clusteringOps),
         // Clustering runs only when this test asks for it.
         CLUSTERING_MIN_ENDPOINTS: '1000000',
@@ -97,7 +99,8 @@ describe('simulator -> ingest -> clustering (built services, private NATS, real 
       }).start(),
     );
     await Promise.all([waitForReady(ingestOps, 60_000), waitForReady(clusteringOps, 60_000)]);
-    rpc = new RpcClient(natsConnectionOptions({ servers: natsUrl, name: 'sim-e2e' }), 30_000);
+    // The test asks clustering what the gateway would ask it, so it calls as the gateway (the only caller allowed).
+    rpc = new RpcClient(natsConnectionOptions(nats.clientOf('gateway', 'sim-e2e')), 30_000);
     await rpc.connect();
 
     const truthFile = join(work, 'truth.jsonl');
