@@ -1,7 +1,7 @@
 import { DeliverPolicy, connect, type NatsConnection } from 'nats';
 import { ErrorCode, FlowSubjects, Streams, Subjects, decodeFlowBatch, type ExporterDto, type FlowBatchEvent, type Page } from '@clarion/contracts';
 import { RpcClient, natsConnectionOptions } from '@clarion/messaging';
-import { TestInfra, waitFor } from '@clarion/testing';
+import { NatsServerProcess, waitFor } from '@clarion/testing';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,16 +14,19 @@ import { knownTraffic, totalsByTuple, type KnownFlow } from './support/known-tra
 /**
  * Real flow exporters end to end: a capture of known traffic, exported by softflowd (NetFlow v5, v9, IPFIX) and pmacct's
  * pmacctd (nfprobe), over UDP into the built ingest service, into PostgreSQL; compared per 5-tuple with the traffic
- * itself and with nfdump's collector fed the same export.
+ * itself and with nfdump's collector fed the same export. NATS is a private nats-server as deployed (TLS, an nkey per
+ * identity, the rendered permissions).
  */
 describe('ingest with real exporters (softflowd, pmacctd, nfcapd)', () => {
   let work: string;
   let pcap: string;
   let traffic: ReturnType<typeof knownTraffic>;
   const running: IngestUnderTest[] = [];
+  const nats = new NatsServerProcess({ secure: true });
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'clarion-ingest-e2e-'));
+    await nats.start();
     // Recent traffic, so the flows land in today's partitions like live traffic would.
     traffic = knownTraffic({ startMs: Date.now() - 10 * 60_000, conversations: 48 });
     pcap = join(work, 'known-traffic.pcap');
@@ -32,12 +35,13 @@ describe('ingest with real exporters (softflowd, pmacctd, nfcapd)', () => {
 
   afterAll(async () => {
     for (const ingest of running) await ingest.stop();
+    await nats.stop();
     await rm(work, { recursive: true, force: true });
   });
 
   async function ingestFor(prefix: string): Promise<{ ingest: IngestUnderTest; tenant: { id: string; slug: string } }> {
     const tenant = await createTenant(prefix);
-    const ingest = await IngestUnderTest.start({ tenantSlug: tenant.slug, spoolDir: join(work, `spool-${tenant.slug}`) });
+    const ingest = await IngestUnderTest.start({ nats, tenantSlug: tenant.slug, spoolDir: join(work, `spool-${tenant.slug}`) });
     running.push(ingest);
     return { ingest, tenant };
   }
@@ -97,7 +101,9 @@ describe('ingest with real exporters (softflowd, pmacctd, nfcapd)', () => {
   });
 
   it('publishes every committed batch to clarion.flows.batch.v1, the batch id as message id, with every stored flow', async () => {
-    const nc: NatsConnection = await connect({ servers: TestInfra.natsUrl });
+    // Reading the stream from a consumer of the test's own takes JetStream administration: the operator identity
+    // (clustering may create and read only its durable consumer).
+    const nc: NatsConnection = await connect(natsConnectionOptions(nats.clientOf('operator')));
     try {
       const startTime = new Date(Date.now() - 1_000).toISOString();
       const { ingest, tenant } = await ingestFor('events');
@@ -135,7 +141,8 @@ describe('ingest with real exporters (softflowd, pmacctd, nfcapd)', () => {
     const { ingest, tenant } = await ingestFor('registry');
     await runSoftflowd(pcap, ingest.netflowPort, 9, join(work, 'sf-registry'));
     await waitFor(async () => (await storedFlows(tenant.id)).length >= traffic.flows.length, 20_000, 'flows stored');
-    const rpc = new RpcClient(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'ingest-e2e' }), 5_000);
+    // The registry is asked for what the gateway would ask, as the gateway (the only caller allowed).
+    const rpc = new RpcClient(natsConnectionOptions(nats.clientOf('gateway', 'ingest-e2e')), 5_000);
     await rpc.connect();
     try {
       const actor = { kind: 'user' as const, tenantId: tenant.id, id: 'e2e', permissions: ['exporters:read' as const] };

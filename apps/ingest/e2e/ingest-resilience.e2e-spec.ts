@@ -1,27 +1,31 @@
-import { TestInfra, httpGet, waitFor } from '@clarion/testing';
+import { NatsServerProcess, TestInfra, httpGet, waitFor } from '@clarion/testing';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TcpProxy } from '../src/testing/tcp-proxy';
-import { IngestUnderTest, createTenant, queryAsTenant, sendUdp, storedFlowCount } from './support/ingest-harness';
+import { IngestUnderTest, createTenant, type IngestOptions, queryAsTenant, sendUdp, storedFlowCount } from './support/ingest-harness';
 import { SyntheticExporter } from './support/ipfix-stream';
 
 /** What must survive: a restart between template and data, PostgreSQL going away mid-stream, SIGTERM, garbage. */
 describe('ingest resilience (built service, real PostgreSQL)', () => {
   let work: string;
   const running: IngestUnderTest[] = [];
+  // NATS as deployed (TLS, ingest's own nkey), private to this suite.
+  const nats = new NatsServerProcess({ secure: true });
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'clarion-ingest-resilience-'));
+    await nats.start();
   });
   afterAll(async () => {
     for (const ingest of running) await ingest.stop().catch(() => undefined);
+    await nats.stop();
     await rm(work, { recursive: true, force: true });
   });
 
-  const start = async (options: Parameters<typeof IngestUnderTest.start>[0], waitReady = true) => {
-    const ingest = await IngestUnderTest.start(options, waitReady);
+  const start = async (options: Omit<IngestOptions, 'nats'>, waitReady = true) => {
+    const ingest = await IngestUnderTest.start({ nats, ...options }, waitReady);
     running.push(ingest);
     return ingest;
   };

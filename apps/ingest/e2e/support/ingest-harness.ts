@@ -1,5 +1,5 @@
 // eslint-disable-next-line no-restricted-imports -- test support: imported by e2e specs, never by production code
-import { ServiceProcess, TestInfra, freePort, freeUdpPort, httpGet, metricValue, queryAsTenant, waitFor, waitForReady } from '@clarion/testing';
+import { ServiceProcess, TestInfra, type NatsServerProcess, freePort, freeUdpPort, httpGet, metricValue, queryAsTenant, waitFor, waitForReady } from '@clarion/testing';
 import { createSocket } from 'node:dgram';
 import { Client } from 'pg';
 import type { KnownFlow } from './known-traffic';
@@ -49,6 +49,8 @@ export async function storedFlowCount(tenantId: string): Promise<number> {
 }
 
 export interface IngestOptions {
+  /** The suite's nats-server; ingest connects to it as deployed when it is `secure` (TLS, ingest's own nkey). */
+  nats: NatsServerProcess;
   tenantSlug?: string;
   spoolDir: string;
   databaseUrl?: string;
@@ -73,7 +75,7 @@ export class IngestUnderTest {
       OPS_PORT: String(opsPort),
       OPS_HOST: '127.0.0.1',
       DATABASE_URL: options.databaseUrl ?? TestInfra.appUrl,
-      NATS_URL: TestInfra.natsUrl,
+      ...options.nats.envOf('ingest'),
       REDIS_URL: TestInfra.redisUrl,
       OTEL_EXPORTER_OTLP_ENDPOINT: '',
       READINESS_TIMEOUT_MS: '1000',
