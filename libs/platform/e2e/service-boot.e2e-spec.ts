@@ -28,12 +28,12 @@ describe('service boot', () => {
     let silentPort = 0;
 
     const silentSockets = new Set<Socket>();
-    // A private NATS, so the auth instances started here never join the queue group of another run's services.
-    const nats = new NatsServerProcess();
-    let natsUrl = '';
+    // A private NATS as deployed (TLS, auth's own nkey), so the auth instances started here never join the queue group
+    // of another run's services.
+    const nats = new NatsServerProcess({ secure: true });
 
     beforeAll(async () => {
-      natsUrl = await nats.start();
+      await nats.start();
       closedPort = await freePort();
       silent = createServer((socket) => {
         silentSockets.add(socket);
@@ -58,7 +58,7 @@ describe('service boot', () => {
         OPS_PORT: String(opsPort),
         OPS_HOST: '127.0.0.1',
         DATABASE_URL: TestInfra.appUrl,
-        NATS_URL: natsUrl,
+        ...nats.envOf('auth'),
         REDIS_URL: TestInfra.redisUrl,
         OTEL_EXPORTER_OTLP_ENDPOINT: '',
         READINESS_TIMEOUT_MS: '500',
