@@ -1,4 +1,4 @@
-import { ServiceProcess, freePort, waitForReady } from '@clarion/testing';
+import { NatsServerProcess, ServiceProcess, freePort, waitForReady } from '@clarion/testing';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -13,6 +13,8 @@ describe('HTTPS listener with an HTTP redirect', () => {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   let gateway: ServiceProcess;
+  // NATS as deployed (TLS, the gateway's own nkey), private to this suite.
+  const nats = new NatsServerProcess({ secure: true });
   let httpPort = 0;
   let httpsPort = 0;
 
@@ -20,8 +22,10 @@ describe('HTTPS listener with an HTTP redirect', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     [httpPort, httpsPort] = [await freePort(), await freePort()];
     const opsPort = await freePort();
+    await nats.start();
     gateway = new ServiceProcess('gateway', {
       ...COMMON_ENV,
+      ...nats.envOf('gateway'),
       OPS_PORT: String(opsPort),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(httpPort),
@@ -33,7 +37,9 @@ describe('HTTPS listener with an HTTP redirect', () => {
   });
 
   afterAll(async () => {
-    expect(await gateway.stop()).toBe(0);
+    const code = await gateway.stop();
+    await nats.stop();
+    expect(code).toBe(0);
   });
 
   it('serves the API over TLS with the configured certificate', async () => {
