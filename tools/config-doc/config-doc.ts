@@ -45,48 +45,86 @@ function formatValue(value: unknown): string {
   return code(String(value));
 }
 
-function defaultOf(d: EnvVarDescriptor, instance: Record<string, unknown>, required: Set<string>): string {
-  if (d.devDefault !== undefined) return `development only: ${code(d.devDefault)}`;
+/** What one reader does when a variable is not set. */
+export type EnvDefault =
+  | { kind: 'value'; value: unknown }
+  | { kind: 'development'; value: string }
+  | { kind: 'required' }
+  | { kind: 'unset' };
+
+/** A variable as the env classes declare it: its declaration, the readers that read it and each one's default. */
+export interface DeclaredVariable {
+  descriptor: EnvVarDescriptor;
+  readBy: string[];
+  defaults: Array<{ reader: string; default: EnvDefault }>;
+}
+
+function defaultOf(d: EnvVarDescriptor, instance: Record<string, unknown>, required: Set<string>): EnvDefault {
+  if (d.devDefault !== undefined) return { kind: 'development', value: d.devDefault };
   const value = instance[d.name];
-  if (value === undefined || value === null) return required.has(d.name) ? 'required' : 'unset (optional)';
-  return formatValue(value);
+  if (value === undefined || value === null) return { kind: required.has(d.name) ? 'required' : 'unset' };
+  return { kind: 'value', value };
 }
 
 /**
- * The table's rows, from the env classes: each variable once, in declaration order (base class first, then each
- * reader's own), with the defaults of every reader that reads it.
+ * Every variable the readers read, once each, in declaration order (base class first, then each reader's own), with
+ * the default of every reader that reads it. docs/CONFIGURATION.md and .env.example are both rendered from this.
  */
-export function collectVariables(readers: readonly EnvReader[]): DocumentedVariable[] {
-  const rows = new Map<string, DocumentedVariable & { defaults: Array<{ reader: string; value: string }> }>();
+export function collectDeclarations(readers: readonly EnvReader[]): DeclaredVariable[] {
+  const rows = new Map<string, DeclaredVariable>();
   for (const reader of readers) {
     const instance = new reader.envClass() as Record<string, unknown>;
     const required = requiredVariables(reader);
     for (const d of describeEnv(reader.envClass)) {
       const value = defaultOf(d, instance, required);
-      const secret = d.secret === true;
       const existing = rows.get(d.name);
       if (!existing) {
-        rows.set(d.name, { name: d.name, type: d.type, default: '', secret, readBy: [reader.name], description: d.description, defaults: [{ reader: reader.name, value }] });
+        rows.set(d.name, { descriptor: d, readBy: [reader.name], defaults: [{ reader: reader.name, default: value }] });
         continue;
       }
       // One variable means one thing everywhere; a second declaration that disagrees is a bug in an env class.
       for (const [field, a, b] of [
-        ['type', existing.type, d.type],
-        ['description', existing.description, d.description],
-        ['secret', existing.secret, secret],
+        ['type', existing.descriptor.type, d.type],
+        ['description', existing.descriptor.description, d.description],
+        ['secret', existing.descriptor.secret === true, d.secret === true],
       ] as const) {
         if (a !== b) {
           throw new Error(`${d.name} is declared with a different ${field} by ${existing.readBy.join(', ')} and by ${reader.name}; make the declarations agree`);
         }
       }
       existing.readBy.push(reader.name);
-      existing.defaults.push({ reader: reader.name, value });
+      existing.defaults.push({ reader: reader.name, default: value });
     }
   }
-  return [...rows.values()].map(({ defaults, ...row }) => ({
-    ...row,
-    default: new Set(defaults.map((x) => x.value)).size === 1 ? defaults[0].value : defaults.map((x) => `${x.reader}: ${x.value}`).join(', '),
-  }));
+  return [...rows.values()];
+}
+
+function formatDefault(value: EnvDefault): string {
+  switch (value.kind) {
+    case 'development':
+      return `development only: ${code(value.value)}`;
+    case 'required':
+      return 'required';
+    case 'unset':
+      return 'unset (optional)';
+    case 'value':
+      return formatValue(value.value);
+  }
+}
+
+/** The table's rows, from the env classes (see collectDeclarations), with the defaults as the table shows them. */
+export function collectVariables(readers: readonly EnvReader[]): DocumentedVariable[] {
+  return collectDeclarations(readers).map(({ descriptor: d, readBy, defaults }) => {
+    const shown = defaults.map((x) => ({ reader: x.reader, value: formatDefault(x.default) }));
+    return {
+      name: d.name,
+      type: d.type,
+      default: new Set(shown.map((x) => x.value)).size === 1 ? shown[0].value : shown.map((x) => `${x.reader}: ${x.value}`).join(', '),
+      secret: d.secret === true,
+      readBy,
+      description: d.description,
+    };
+  });
 }
 
 /** Markdown table cells: no line breaks, and `|` escaped (also inside code spans, as GitHub's tables require). */

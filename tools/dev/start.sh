@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # `npm start`: everything from a fresh clone to five running services.
+#   0. .env, when there is one (see .env.example), exported to everything below
 #   1. PostgreSQL, NATS (JetStream) and Redis found, or installed and started (tools/infra/ensure-services.sh)
 #   2. dependencies installed when node_modules is missing or older than package-lock.json
 #   3. build (SWC into dist/), 4. migrations as the schema owner
@@ -7,6 +8,10 @@
 # Plain bash: it runs before node_modules exists.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# Local settings: .env (copied from .env.example, where every line starts out commented) goes to every step below.
+# shellcheck source=tools/dev/dotenv.sh
+. tools/dev/dotenv.sh
+if [ -f .env ]; then load_dotenv .env; fi
 CLARION_START_EPOCH_MS="$(date +%s%3N)"
 export CLARION_START_EPOCH_MS
 
