@@ -1,54 +1,187 @@
 import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@clarion/contracts';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { verifyIdToken, type IdTokenClaims } from './id-token';
+import * as oidc from 'openid-client';
+import { AuthEnv } from '../auth.env';
 
-/** What we use of an OpenID Provider's discovery document (OpenID Connect Discovery 1.0, section 3). */
-export interface ProviderMetadata {
-  issuer: string;
-  authorization_endpoint: string;
-  token_endpoint: string;
-  jwks_uri: string;
-  userinfo_endpoint?: string;
-  token_endpoint_auth_methods_supported?: string[];
-  code_challenge_methods_supported?: string[];
-  authorization_response_iss_parameter_supported?: boolean;
+/**
+ * The relying-party side of OpenID Connect, authorization code flow with PKCE, on `openid-client`: discovery, the
+ * authorization URL, the code exchange with the client secret, ID token validation (signature against the issuer's
+ * JWKS, iss, aud, azp, exp, iat, nonce), userinfo, and the checks of the authorization response (state, RFC 9207 iss,
+ * error). `openid-client` is ES-module-only; the CommonJS build loads it with Node's require(esm) (Node >= 20.19).
+ *
+ * What is ours: every request to the IdP goes through `boundedFetch` (a timeout and a cap on the answer's size), the
+ * endpoints must be https (http only on a loopback host, and never in production), and what the library or the IdP
+ * says wrong becomes a DomainException of our own wording: UNAUTHENTICATED for a wrong answer about this sign-in,
+ * DEPENDENCY_UNAVAILABLE for an IdP that cannot be reached or used. The IdP's own texts (`error_description`) are never
+ * passed on: the callback is a public route.
+ */
+@Injectable()
+export class OidcClient {
+  private readonly discovered = new Map<string, { metadata: oidc.ServerMetadata; fetchedAt: number }>();
+  /** Each issuer's key set as last fetched, shared by the per-sign-in configurations (the library refetches on an unknown kid). */
+  private readonly keySets = new Map<string, oidc.ExportedJWKSCache>();
+  private readonly production: boolean;
+
+  constructor(env: AuthEnv) {
+    this.production = env.CLARION_ENV === 'production';
+  }
+
+  /** The provider as its discovery document describes it (cached an hour), bound to one client of ours. */
+  async provider(issuer: string, client: ClientCredentials): Promise<oidc.Configuration> {
+    const metadata = await this.discover(issuer);
+    const clientMetadata: Partial<oidc.ClientMetadata> = { [oidc.clockTolerance]: CLOCK_TOLERANCE_S };
+    let auth: oidc.ClientAuth = oidc.None();
+    if (client.clientSecret !== undefined) {
+      clientMetadata.client_secret = client.clientSecret;
+      auth = clientAuthentication(metadata, client.clientSecret);
+    }
+    const config = new oidc.Configuration(metadata, client.clientId, clientMetadata, auth);
+    this.bind(config, issuer);
+    // Without this the library trusts an ID token from the token endpoint on TLS alone (Core 3.1.3.7 step 6): check
+    // its signature against the issuer's JWKS as well, which also refuses `none` and the HMAC algorithms.
+    oidc.enableNonRepudiationChecks(config);
+    const keys = this.keySets.get(metadata.issuer);
+    if (keys) oidc.setJwksCache(config, keys);
+    return config;
+  }
+
+  async authorizationUrl(provider: oidc.Configuration, request: { redirectUri: string; scopes: string[]; state: string; nonce: string; codeVerifier: string }): Promise<string> {
+    const url = oidc.buildAuthorizationUrl(provider, {
+      redirect_uri: request.redirectUri,
+      scope: request.scopes.join(' '),
+      state: request.state,
+      nonce: request.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(request.codeVerifier),
+      code_challenge_method: 'S256',
+    });
+    return url.href;
+  }
+
+  /**
+   * Checks the authorization response the browser brought back (its state, the RFC 9207 `iss`, an `error`), redeems
+   * the code with the PKCE verifier, and validates the ID token. Returns its claims and the access token.
+   */
+  async redeem(
+    provider: oidc.Configuration,
+    response: { redirectUri: string; state: string; code?: string; iss?: string; error?: string },
+    expected: { nonce: string; codeVerifier: string },
+  ): Promise<{ claims: IdTokenClaims; accessToken: string }> {
+    const callbackUrl = new URL(response.redirectUri);
+    for (const name of ['code', 'state', 'iss', 'error'] as const) {
+      const value = response[name];
+      if (value !== undefined) callbackUrl.searchParams.set(name, value);
+    }
+    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+    try {
+      tokens = await oidc.authorizationCodeGrant(provider, callbackUrl, {
+        expectedState: response.state,
+        expectedNonce: expected.nonce,
+        pkceCodeVerifier: expected.codeVerifier,
+        idTokenExpected: true,
+      });
+    } catch (err) {
+      throw failure(err, 'token');
+    } finally {
+      this.keepKeys(provider);
+    }
+    const claims = tokens.claims();
+    if (!claims) throw new DomainException(ErrorCode.Unauthenticated, 'the identity provider returned no ID token (is the openid scope granted?)');
+    // Core section 2: at most 255 ASCII characters.
+    if (claims.sub.length > 255) throw new DomainException(ErrorCode.Unauthenticated, 'the ID token is not valid: sub is too long');
+    return { claims: claims as IdTokenClaims, accessToken: tokens.access_token };
+  }
+
+  /** Userinfo (OpenID Connect Core section 5.3); its `sub` must be the ID token's (section 5.3.2). Empty without the endpoint. */
+  async userinfo(provider: oidc.Configuration, accessToken: string, subject: string): Promise<Record<string, unknown>> {
+    if (!provider.serverMetadata().userinfo_endpoint) return {};
+    try {
+      return await oidc.fetchUserInfo(provider, accessToken, subject);
+    } catch (err) {
+      throw failure(err, 'userinfo');
+    }
+  }
+
+  private async discover(issuer: string): Promise<oidc.ServerMetadata> {
+    const cached = this.discovered.get(issuer);
+    if (cached && Date.now() - cached.fetchedAt < DISCOVERY_TTL_MS) return cached.metadata;
+    const allowLoopbackHttp = !this.production;
+    if (!isSecureUrl(issuer, allowLoopbackHttp)) {
+      throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's issuer is not an https URL${allowLoopbackHttp ? '' : ' (required in production)'}`);
+    }
+    let metadata: oidc.ServerMetadata;
+    try {
+      // The library checks that the document names exactly this issuer (Discovery section 4.3, the mix-up defence).
+      const discovered = await oidc.discovery(new URL(issuer), DISCOVERY_CLIENT_ID, undefined, undefined, {
+        [oidc.customFetch]: boundedFetch,
+        timeout: HTTP_TIMEOUT_S,
+        execute: insecureHttp(issuer) ? [oidc.allowInsecureRequests] : [],
+      });
+      metadata = discovered.serverMetadata();
+    } catch (err) {
+      throw failure(err, 'discovery');
+    }
+    for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
+      const value = metadata[field];
+      if (typeof value !== 'string' || !isSecureUrl(value, allowLoopbackHttp)) {
+        throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's ${field} is missing or not an https URL`);
+      }
+    }
+    if (metadata.userinfo_endpoint !== undefined && !isSecureUrl(metadata.userinfo_endpoint, allowLoopbackHttp)) {
+      throw new DomainException(ErrorCode.DependencyUnavailable, "the identity provider's userinfo_endpoint is not an https URL");
+    }
+    const methods = metadata.code_challenge_methods_supported;
+    if (Array.isArray(methods) && !methods.includes('S256')) {
+      throw new DomainException(ErrorCode.DependencyUnavailable, 'the identity provider does not support PKCE with S256');
+    }
+    this.discovered.set(issuer, { metadata, fetchedAt: Date.now() });
+    return metadata;
+  }
+
+  private bind(config: oidc.Configuration, issuer: string): void {
+    config[oidc.customFetch] = boundedFetch;
+    config.timeout = HTTP_TIMEOUT_S;
+    if (insecureHttp(issuer)) oidc.allowInsecureRequests(config);
+  }
+
+  private keepKeys(config: oidc.Configuration): void {
+    const keys = oidc.getJwksCache(config);
+    if (keys) this.keySets.set(config.serverMetadata().issuer, keys);
+  }
 }
 
 export interface ClientCredentials {
   clientId: string;
-  clientSecret: string;
+  /** Needed to redeem a code; not to build the authorization URL. */
+  clientSecret?: string;
 }
 
-export interface TokenResponse {
-  idToken: string;
-  accessToken: string | null;
+export interface IdTokenClaims extends oidc.IDToken {
+  nonce: string;
 }
 
-/** Calls to the IdP wait this long at most: a sign-in must not hang on a slow IdP. */
-const HTTP_TIMEOUT_MS = 5000;
+/** The random values of one sign-in, 256 bits each, base64url (43 characters): state, nonce and the PKCE verifier. */
+export function signInSecrets(): { state: string; nonce: string; codeVerifier: string } {
+  return { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
+}
+
+/** Calls to the IdP wait this long at most (seconds, as the library counts): a sign-in must not hang on a slow IdP. */
+const HTTP_TIMEOUT_S = 5;
 /** Discovery documents change rarely; an hour keeps key and endpoint changes visible the same day. */
 const DISCOVERY_TTL_MS = 3600_000;
-/** Bounds what we read from an IdP answer. */
-const MAX_RESPONSE_BYTES = 256 * 1024;
-
-/** 256 bits of randomness, base64url: 43 characters (state, nonce and the PKCE verifier of RFC 7636 section 4.1). */
-export function randomToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** PKCE S256 (RFC 7636 section 4.2). */
-export function codeChallengeS256(verifier: string): string {
-  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
-}
+/** Bounds what we read from an IdP answer (discovery, JWKS, token, userinfo). */
+export const MAX_RESPONSE_BYTES = 256 * 1024;
+/** Clock skew tolerated between us and the IdP on exp/iat. */
+const CLOCK_TOLERANCE_S = 60;
+/** Discovery needs a client id to build its result; only the server metadata is kept. */
+const DISCOVERY_CLIENT_ID = 'discovery';
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /**
  * Credentials and codes travel only over TLS; plain http is accepted for loopback hosts alone (an IdP on the same
- * machine during development and tests).
+ * machine during development and tests), and not even there when `allowLoopbackHttp` is false (production).
  */
-export function isSecureUrl(value: string): boolean {
+export function isSecureUrl(value: string, allowLoopbackHttp = true): boolean {
   let url: URL;
   try {
     url = new URL(value);
@@ -57,139 +190,101 @@ export function isSecureUrl(value: string): boolean {
   }
   if (url.username || url.password || url.hash) return false;
   if (url.protocol === 'https:') return true;
-  if (url.protocol !== 'http:') return false;
+  return allowLoopbackHttp && url.protocol === 'http:' && isLoopback(url);
+}
+
+function isLoopback(url: URL): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
 }
 
-/**
- * The relying-party side of OpenID Connect, authorization code flow with PKCE: discovery, the authorization URL,
- * the code exchange with the client secret, ID token validation against the issuer's JWKS, and userinfo.
- * IdP answers that are wrong are UNAUTHENTICATED; an IdP that cannot be reached is DEPENDENCY_UNAVAILABLE.
- */
-@Injectable()
-export class OidcClient {
-  private readonly discovered = new Map<string, { metadata: ProviderMetadata; fetchedAt: number }>();
-  private readonly keySets = new Map<string, JWTVerifyGetKey>();
-
-  async discover(issuer: string): Promise<ProviderMetadata> {
-    const cached = this.discovered.get(issuer);
-    if (cached && Date.now() - cached.fetchedAt < DISCOVERY_TTL_MS) return cached.metadata;
-    const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    const document = await this.fetchJson(url, { headers: { accept: 'application/json' } }, 'discovery');
-    const metadata = document as Partial<ProviderMetadata>;
-    // Discovery section 4.3: the issuer in the document must be exactly the one we asked for (mix-up defence).
-    if (metadata.issuer !== issuer) {
-      throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's discovery document names issuer ${String(metadata.issuer)}, not ${issuer}`);
-    }
-    for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
-      if (typeof metadata[field] !== 'string' || !isSecureUrl(metadata[field])) {
-        throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's ${field} is missing or not an https URL`);
-      }
-    }
-    if (metadata.userinfo_endpoint !== undefined && !isSecureUrl(metadata.userinfo_endpoint)) {
-      throw new DomainException(ErrorCode.DependencyUnavailable, "the identity provider's userinfo_endpoint is not an https URL");
-    }
-    const methods = metadata.code_challenge_methods_supported;
-    if (Array.isArray(methods) && !methods.includes('S256')) {
-      throw new DomainException(ErrorCode.DependencyUnavailable, 'the identity provider does not support PKCE with S256');
-    }
-    this.discovered.set(issuer, { metadata: metadata as ProviderMetadata, fetchedAt: Date.now() });
-    return metadata as ProviderMetadata;
-  }
-
-  authorizationUrl(
-    metadata: ProviderMetadata,
-    request: { clientId: string; redirectUri: string; scopes: string[]; state: string; nonce: string; codeVerifier: string },
-  ): string {
-    const url = new URL(metadata.authorization_endpoint);
-    url.searchParams.set('response_type', 'code');
-    url.searchParams.set('client_id', request.clientId);
-    url.searchParams.set('redirect_uri', request.redirectUri);
-    url.searchParams.set('scope', request.scopes.join(' '));
-    url.searchParams.set('state', request.state);
-    url.searchParams.set('nonce', request.nonce);
-    url.searchParams.set('code_challenge', codeChallengeS256(request.codeVerifier));
-    url.searchParams.set('code_challenge_method', 'S256');
-    return url.toString();
-  }
-
-  /** The token request of OAuth 2.0 (RFC 6749 section 4.1.3) with the PKCE verifier, authenticated with the secret. */
-  async exchangeCode(
-    metadata: ProviderMetadata,
-    client: ClientCredentials,
-    grant: { code: string; redirectUri: string; codeVerifier: string },
-  ): Promise<TokenResponse> {
-    const body = new URLSearchParams({ grant_type: 'authorization_code', code: grant.code, redirect_uri: grant.redirectUri, code_verifier: grant.codeVerifier });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    const supported = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
-    if (supported.includes('client_secret_basic')) {
-      // RFC 6749 section 2.3.1: both parts are form-encoded before they are joined and base64-encoded.
-      const credentials = `${formEncode(client.clientId)}:${formEncode(client.clientSecret)}`;
-      headers['authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
-    } else if (supported.includes('client_secret_post')) {
-      body.set('client_id', client.clientId);
-      body.set('client_secret', client.clientSecret);
-    } else {
-      throw new DomainException(ErrorCode.DependencyUnavailable, 'the identity provider supports neither client_secret_basic nor client_secret_post');
-    }
-    const answer = (await this.fetchJson(metadata.token_endpoint, { method: 'POST', headers, body: body.toString() }, 'token')) as Record<string, unknown>;
-    if (typeof answer['id_token'] !== 'string') {
-      throw new DomainException(ErrorCode.Unauthenticated, 'the identity provider returned no ID token (is the openid scope granted?)');
-    }
-    return { idToken: answer['id_token'], accessToken: typeof answer['access_token'] === 'string' ? answer['access_token'] : null };
-  }
-
-  verifyIdToken(metadata: ProviderMetadata, idToken: string, expected: { clientId: string; nonce: string; accessToken?: string }): Promise<IdTokenClaims> {
-    let keys = this.keySets.get(metadata.jwks_uri);
-    if (!keys) {
-      // jose refetches the key set when a token names a kid it does not know (the IdP rotated its keys).
-      keys = createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: HTTP_TIMEOUT_MS });
-      this.keySets.set(metadata.jwks_uri, keys);
-    }
-    return verifyIdToken(idToken, keys, { issuer: metadata.issuer, ...expected });
-  }
-
-  /** Userinfo (OpenID Connect Core section 5.3), as JSON; its `sub` must be the ID token's (section 5.3.2). */
-  async userinfo(metadata: ProviderMetadata, accessToken: string, subject: string): Promise<Record<string, unknown>> {
-    if (!metadata.userinfo_endpoint) return {};
-    const claims = (await this.fetchJson(
-      metadata.userinfo_endpoint,
-      { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } },
-      'userinfo',
-    )) as Record<string, unknown>;
-    if (claims['sub'] !== subject) throw new DomainException(ErrorCode.Unauthenticated, 'the userinfo subject is not the ID token subject');
-    return claims;
-  }
-
-  private async fetchJson(url: string, init: RequestInit, what: 'discovery' | 'token' | 'userinfo'): Promise<unknown> {
-    let res: Response;
-    try {
-      res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
-    } catch (err) {
-      throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's ${what} endpoint is not reachable (${(err as Error).name})`);
-    }
-    const text = await res.text();
-    if (text.length > MAX_RESPONSE_BYTES) throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's ${what} answer is too large`);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (!res.ok) {
-      const oauthError = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['error'] : undefined;
-      const code = res.status >= 500 || what === 'discovery' ? ErrorCode.DependencyUnavailable : ErrorCode.Unauthenticated;
-      throw new DomainException(code, `the identity provider refused the ${what} request (${res.status}${typeof oauthError === 'string' ? ` ${oauthError.slice(0, 100)}` : ''})`);
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's ${what} answer is not a JSON object`);
-    }
-    return body;
-  }
+/** The library refuses http unless told; it is told only for the loopback issuers `isSecureUrl` lets through. */
+function insecureHttp(issuer: string): boolean {
+  return new URL(issuer).protocol === 'http:';
 }
 
-/** application/x-www-form-urlencoded encoding of one value. */
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
+/** client_secret_basic when the IdP offers it (its default when it says nothing), else client_secret_post. */
+function clientAuthentication(metadata: oidc.ServerMetadata, secret: string): oidc.ClientAuth {
+  const supported = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
+  if (supported.includes('client_secret_basic')) return oidc.ClientSecretBasic(secret);
+  if (supported.includes('client_secret_post')) return oidc.ClientSecretPost(secret);
+  throw new DomainException(ErrorCode.DependencyUnavailable, 'the identity provider supports neither client_secret_basic nor client_secret_post');
+}
+
+/**
+ * The library's fetch for every IdP request: the library's own timeout signal (and ours when it gives none), and the
+ * answer read whole but never past MAX_RESPONSE_BYTES, so a hostile or broken IdP cannot make us buffer without end.
+ */
+export const boundedFetch: oidc.CustomFetch = async (url, options) => {
+  const signal = options.signal ?? AbortSignal.timeout(HTTP_TIMEOUT_S * 1000);
+  const what = new URL(url).host;
+  let res: Response;
+  try {
+    res = await fetch(url, { ...options, body: options.body as RequestInit['body'], signal });
+  } catch (err) {
+    throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider is not reachable at ${what} (${(err as Error).name})`);
+  }
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > MAX_RESPONSE_BYTES) {
+    await res.body?.cancel();
+    throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's answer from ${what} is too large`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    try {
+      for (let part = await reader.read(); !part.done; part = await reader.read()) {
+        size += part.value.byteLength;
+        if (size > MAX_RESPONSE_BYTES) {
+          await reader.cancel();
+          throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's answer from ${what} is too large`);
+        }
+        chunks.push(part.value);
+      }
+    } catch (err) {
+      if (err instanceof DomainException) throw err;
+      throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's answer from ${what} did not arrive (${(err as Error).name})`);
+    }
+  }
+  const body = NULL_BODY_STATUSES.has(res.status) ? null : Buffer.concat(chunks);
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+};
+
+/** An OAuth error code as RFC 6749 registers them (`invalid_grant`); anything else is not repeated. */
+function errorCode(value: unknown): string {
+  return typeof value === 'string' && /^[a-z0-9_]{1,64}$/.test(value) ? value : 'unrecognised error';
+}
+
+/**
+ * What went wrong, in our words: a DomainException of ours from boundedFetch, or one built from the library's own
+ * (fixed) description. Anything else is a fault of ours (a wrong argument), returned as it is.
+ */
+function failure(err: unknown, what: 'discovery' | 'token' | 'userinfo'): unknown {
+  for (let cause: unknown = err; cause instanceof Error; cause = cause.cause) {
+    // boundedFetch's exceptions come back wrapped by the library.
+    if (cause instanceof DomainException) return cause;
+  }
+  if (err instanceof oidc.AuthorizationResponseError) {
+    return new DomainException(ErrorCode.Unauthenticated, `the identity provider refused the sign-in (${errorCode(err.error)})`);
+  }
+  const unavailable = what === 'discovery' ? ErrorCode.DependencyUnavailable : ErrorCode.Unauthenticated;
+  if (err instanceof oidc.ResponseBodyError) {
+    const code = err.status >= 500 ? ErrorCode.DependencyUnavailable : unavailable;
+    return new DomainException(code, `the identity provider refused the ${what} request (${err.status} ${errorCode(err.error)})`);
+  }
+  if (err instanceof oidc.WWWAuthenticateChallengeError) {
+    return new DomainException(unavailable, `the identity provider refused the ${what} request (${err.status})`);
+  }
+  if (err instanceof oidc.ClientError) {
+    if (err.code === 'OAUTH_TIMEOUT' || err.code === 'OAUTH_ABORT') {
+      return new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's ${what} endpoint did not answer in time`);
+    }
+    const status = err.cause instanceof Response ? err.cause.status : 0;
+    if (status >= 500) return new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's ${what} endpoint failed (${status})`);
+    const detail = err.cause instanceof Error ? err.cause.message : err.message;
+    const subject = what === 'token' ? 'answer to this sign-in' : `${what} answer`;
+    return new DomainException(unavailable, `the identity provider's ${subject} is not valid: ${detail.slice(0, 200)}`);
+  }
+  return err;
 }

@@ -29,6 +29,8 @@ export type SsoAvailability =
 @Injectable()
 export class SsoConfigService {
   private readonly masterKey: MasterKey;
+  /** Plain http to a loopback IdP is for development and tests; production speaks https only. */
+  private readonly allowLoopbackHttp: boolean;
 
   constructor(
     private readonly db: Database,
@@ -36,15 +38,19 @@ export class SsoConfigService {
     env: AuthEnv,
   ) {
     this.masterKey = new MasterKey(env.AUTH_MASTER_KEY);
+    this.allowLoopbackHttp = env.CLARION_ENV !== 'production';
   }
 
   async configure(request: ConfigureSsoRequestDto): Promise<SsoConfigDto> {
     const { actor } = request;
     assertPermission(actor, 'users:manage');
     const problems: Array<{ field: string; message: string }> = [];
-    if (!isSecureUrl(request.issuer) || new URL(request.issuer).search) problems.push({ field: 'issuer', message: 'must be an https URL without query (http only on a loopback host)' });
+    const https = `an https URL without query${this.allowLoopbackHttp ? ' (http only on a loopback host)' : ''}`;
+    // No query on a redirect URI either: openid-client sends the callback URL without its query as redirect_uri.
+    const usable = (url: string) => isSecureUrl(url, this.allowLoopbackHttp) && !new URL(url).search;
+    if (!usable(request.issuer)) problems.push({ field: 'issuer', message: `must be ${https}` });
     request.redirectUris.forEach((uri, i) => {
-      if (!isSecureUrl(uri)) problems.push({ field: `redirectUris.${i}`, message: 'must be an https URL (http only on a loopback host)' });
+      if (!usable(uri)) problems.push({ field: `redirectUris.${i}`, message: `must be ${https}` });
     });
     if (problems.length > 0) throw new DomainException(ErrorCode.ValidationFailed, 'the SSO setting is not valid', problems);
     const scopes = [...new Set(['openid', ...(request.scopes ?? DEFAULT_SCOPES)])];

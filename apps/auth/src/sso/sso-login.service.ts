@@ -17,7 +17,7 @@ import { SessionService } from '../sessions/session.service';
 import { claimAt, identityOf, rolesForGroups, sameRoles, type ExternalIdentity } from './sso-claims';
 import { SsoConfigService } from './sso-config.service';
 import { SIGN_IN_TTL_S, SsoStateStore, type PendingSignIn } from './sso-state.store';
-import { OidcClient, randomToken } from './oidc-client';
+import { OidcClient, signInSecrets } from './oidc-client';
 
 /** One answer for an unknown tenant, a tenant without SSO, SSO switched off and the feature flag off. */
 const SSO_UNAVAILABLE = 'single sign-on is not available for this tenant';
@@ -53,19 +53,13 @@ export class SsoLoginService {
         { field: 'redirectUri', message: 'must be one of the configured redirect URIs' },
       ]);
     }
-    const metadata = await this.oidc.discover(config.issuer);
-    const pending: PendingSignIn = {
-      tenantId: tenant.id,
-      issuer: config.issuer,
-      clientId: config.clientId,
-      redirectUri,
-      nonce: randomToken(),
-      codeVerifier: randomToken(),
-    };
-    const state = randomToken();
+    const provider = await this.oidc.provider(config.issuer, { clientId: config.clientId });
+    const { state, nonce, codeVerifier } = signInSecrets();
+    const pending: PendingSignIn = { tenantId: tenant.id, issuer: config.issuer, clientId: config.clientId, redirectUri, nonce, codeVerifier };
+    const authorizationUrl = await this.oidc.authorizationUrl(provider, { ...pending, scopes: config.scopes, state });
     await this.states.put(state, pending);
     return {
-      authorizationUrl: this.oidc.authorizationUrl(metadata, { ...pending, scopes: config.scopes, state }),
+      authorizationUrl,
       state,
       expiresAt: new Date(Date.now() + SIGN_IN_TTL_S * 1000).toISOString(),
     };
@@ -79,37 +73,25 @@ export class SsoLoginService {
     let subject: string | null = null;
     let identity: ExternalIdentity | null = null;
     try {
-      if (request.error !== undefined) throw new DomainException(ErrorCode.Unauthenticated, `the identity provider refused the sign-in (${request.error})`);
-      // RFC 9207: an authorization response naming another issuer was meant for another IdP (mix-up attack).
-      if (request.iss !== undefined && request.iss !== pending.issuer) {
-        throw new DomainException(ErrorCode.Unauthenticated, 'the authorization response comes from another issuer');
-      }
       const availability = await this.db.withTenant(pending.tenantId, (m) => this.configs.availability(m));
       if (!availability.usable) throw new DomainException(ErrorCode.Forbidden, SSO_UNAVAILABLE);
       const { config } = availability;
       if (config.issuer !== pending.issuer || config.clientId !== pending.clientId) {
         throw new DomainException(ErrorCode.Unauthenticated, 'the single sign-on setting changed during this sign-in; start again');
       }
-      const metadata = await this.oidc.discover(config.issuer);
-      // RFC 9207 section 2.4: an IdP that announces the `iss` response parameter always sends it.
-      if (metadata.authorization_response_iss_parameter_supported === true && request.iss === undefined) {
-        throw new DomainException(ErrorCode.Unauthenticated, 'the authorization response lacks the iss parameter its issuer always sends');
-      }
-      const tokens = await this.oidc.exchangeCode(
-        metadata,
-        { clientId: config.clientId, clientSecret: this.configs.clientSecret(config) },
-        { code: request.code ?? '', redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier },
+      const provider = await this.oidc.provider(config.issuer, { clientId: config.clientId, clientSecret: this.configs.clientSecret(config) });
+      // The authorization response is checked first: an `error` from the IdP, and RFC 9207's `iss` (a response naming
+      // another issuer, or none from an issuer that always names itself, was meant for another IdP: mix-up attack).
+      const { claims: idClaims, accessToken } = await this.oidc.redeem(
+        provider,
+        { redirectUri: pending.redirectUri, state: request.state, code: request.code, iss: request.iss, error: request.error },
+        { nonce: pending.nonce, codeVerifier: pending.codeVerifier },
       );
-      const idClaims = await this.oidc.verifyIdToken(metadata, tokens.idToken, {
-        clientId: config.clientId,
-        nonce: pending.nonce,
-        accessToken: tokens.accessToken ?? undefined,
-      });
       subject = idClaims.sub;
       let claims: Record<string, unknown> = idClaims;
       // Many IdPs put profile and group claims only in userinfo for the code flow (Core section 5.4).
-      if ((claims['email'] === undefined || claimAt(claims, config.groupsClaim) === undefined) && tokens.accessToken) {
-        claims = { ...(await this.oidc.userinfo(metadata, tokens.accessToken, idClaims.sub)), ...idClaims };
+      if (claims['email'] === undefined || claimAt(claims, config.groupsClaim) === undefined) {
+        claims = { ...(await this.oidc.userinfo(provider, accessToken, idClaims.sub)), ...idClaims };
       }
       identity = identityOf(claims, config.groupsClaim);
       if (!identity.email || !EMAIL.test(identity.email)) {

@@ -35,7 +35,7 @@ describe('single sign-on through a real OpenID Provider', () => {
   const sessions = new SessionService(db, env, hasher, new TokenService(keys, env), new LoginThrottleService(redis, env), audit, logger);
   const users = new UserService(db, hasher, audit);
   const configs = new SsoConfigService(db, audit, env);
-  const sso = new SsoLoginService(db, configs, new OidcClient(), new SsoStateStore(redis), sessions, audit, logger);
+  const sso = new SsoLoginService(db, configs, new OidcClient(env), new SsoStateStore(redis), sessions, audit, logger);
   const verifier = new AccessTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, fetchJwks: async () => ({ keys: await keys.jwks() }) as JSONWebKeySet, minRefreshIntervalMs: 0 });
 
   const tenant = `sso-${randomUUID().slice(0, 8)}`;
