@@ -38,7 +38,7 @@ function containerEnv(compose: ComposeFile, name: string, app = name): Record<st
   const env = { ...imageEnv(stages, app), ...composeEnvironment(compose.services[name]) };
   const secrets = composeSecretFiles(compose, name);
   for (const [target, subpath] of natsKeysMounts(compose, name)) {
-    for (const file of ['nats_nkey_seed', 'nats_ca']) secrets.set(`${target}/${file}`, join(NATS_KEYS, subpath, file));
+    for (const file of ['nats_nkey_seed', 'nats_ca', 'rpc_signing_key', 'rpc_trusted_keys']) secrets.set(`${target}/${file}`, join(NATS_KEYS, subpath, file));
   }
   for (const [key, value] of Object.entries(env)) {
     if (!key.endsWith('_FILE')) continue;

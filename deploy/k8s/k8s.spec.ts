@@ -19,7 +19,12 @@ const variants = ['base', ...readdirSync(repoPath('deploy', 'k8s', 'overlays')).
 
 // NATS seeds are never committed, not even as samples: one generated set stands in for each service's Secret.
 const nats = ensureNatsCredentials(join(mkdtempSync(join(tmpdir(), 'clarion-k8s-nats-')), 'credentials'));
-const natsSamples = (service: ServiceName): Record<string, string> => ({ nats_nkey_seed: nats.seedFile(service), nats_ca: nats.caFile });
+const natsSamples = (service: ServiceName): Record<string, string> => ({
+  nats_nkey_seed: nats.seedFile(service),
+  nats_ca: nats.caFile,
+  rpc_signing_key: nats.rpcKeyFile(service),
+  rpc_trusted_keys: nats.rpcTrustFile,
+});
 
 function find(result: KustomizeResult, kind: string, name: string): K8sObject | undefined {
   return result.objects.find((o) => o.kind === kind && o.metadata.name === name);

@@ -287,6 +287,9 @@ export interface PodEnvironment {
  * The environment of a pod template's first container: image ENV, then envFrom ConfigMaps, then env (Kubernetes'
  * precedence), with `*_FILE` paths inside a mounted Secret rewritten to the sample file of the same key.
  */
+/** `_FILE` variables whose file is public (may come from a ConfigMap); every other one must be a Secret's. */
+const PUBLIC_FILE_VARIABLES = new Set(['RPC_TRUSTED_KEYS_FILE']);
+
 export function podEnvironment(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed manifest, read loosely on purpose
   podSpec: any,
@@ -312,15 +315,17 @@ export function podEnvironment(
     if (!name.endsWith('_FILE') || !value) continue;
     const mount = (container.volumeMounts ?? []).find((m: { mountPath: string }) => value.startsWith(`${m.mountPath}/`));
     const volume = mount && (podSpec.volumes ?? []).find((v: { name: string }) => v.name === mount.name);
-    if (!volume?.secret) {
+    // Secrets, and public files (the trusted caller keys) from a ConfigMap the operator creates.
+    const source: { secretName?: string; name?: string; items?: Array<{ key: string; path: string }> } | undefined = volume?.secret ?? volume?.configMap;
+    if (!source || (volume.configMap && !PUBLIC_FILE_VARIABLES.has(name))) {
       problems.push(`${name}=${value} is not inside a mounted Secret`);
       continue;
     }
     const path = value.slice(mount.mountPath.length + 1);
-    const items: Array<{ key: string; path: string }> | undefined = volume.secret.items;
-    const key = items ? items.find((i) => i.path === path)?.key : path;
+    const key = source.items ? source.items.find((i) => i.path === path)?.key : path;
     const sample = key && (generatedSamples[key] ?? join(SAMPLE_SECRETS_DIR, `${key}.txt`));
-    if (!sample || !existsSync(sample)) problems.push(`${name}=${value}: no key of Secret ${volume.secret.secretName} is mounted there`);
+    const what = volume.secret ? `Secret ${source.secretName}` : `ConfigMap ${source.name}`;
+    if (!sample || !existsSync(sample)) problems.push(`${name}=${value}: no key of ${what} is mounted there`);
     else env[name] = sample;
   }
   return { env, problems };

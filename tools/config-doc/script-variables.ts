@@ -70,6 +70,8 @@ export const NPM_START_SETS: Readonly<Record<string, string>> = {
   NATS_NKEY_SEED_FILE: 'tmp/nats/<service>.nk, each service its own identity (so do not set NATS_NKEY_SEED)',
   NATS_TLS: 'true',
   NATS_TLS_CA_FILE: 'tmp/nats/ca.crt, the development CA npm start makes (so do not set NATS_TLS_CA)',
+  RPC_SIGNING_KEY_FILE: 'tmp/nats/<service>.rpc.key, each service its own caller-assertion key (so do not set RPC_SIGNING_KEY)',
+  RPC_TRUSTED_KEYS_FILE: 'tmp/nats/rpc-trust.json, the public keys npm start made (so do not set RPC_TRUSTED_KEYS)',
   INGEST_DEFAULT_TENANT: 'demo (the tenant start.sh creates for the demo feed) unless it is set',
   CLUSTERING_SCHEDULE_INTERVAL_S: '600 (the demo replays a day in an hour) unless it is set',
 };

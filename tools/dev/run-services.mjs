@@ -270,6 +270,8 @@ async function main() {
     NATS_NKEY_SEED_FILE: join(NATS_DIR, `${name}.nk`),
     NATS_TLS: 'true',
     NATS_TLS_CA_FILE: join(NATS_DIR, 'ca.crt'),
+    RPC_SIGNING_KEY_FILE: join(NATS_DIR, `${name}.rpc.key`),
+    RPC_TRUSTED_KEYS_FILE: join(NATS_DIR, 'rpc-trust.json'),
   });
   say(`starting ${SERVICES.map((s) => s.name).join(', ')}`);
   // npm start's demo: the simulator's exporters are unknown to ingest, so they go to the `demo` tenant start.sh creates.

@@ -11,6 +11,8 @@ export function composeLayout(out: string, names: string[], log = true): void {
     mkdirSync(join(out, service), { recursive: true, mode: 0o700 });
     writeSecretFile(join(out, service, 'nats_nkey_seed'), readFileSync(credentials.seedFile(service), 'ascii'));
     writeFileSync(join(out, service, 'nats_ca'), ca);
+    writeSecretFile(join(out, service, 'rpc_signing_key'), readFileSync(credentials.rpcKeyFile(service), 'ascii'));
+    writeFileSync(join(out, service, 'rpc_trusted_keys'), readFileSync(credentials.rpcTrustFile));
   }
   const server = join(out, 'server');
   mkdirSync(server, { recursive: true, mode: 0o700 });

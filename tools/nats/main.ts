@@ -55,7 +55,10 @@ function main(argv: string[]): number {
     const names = values.names?.split(',').map((n) => n.trim()).filter(Boolean);
     const credentials = ensureNatsCredentials(resolve(values.out), names);
     for (const identity of NATS_IDENTITIES) process.stdout.write(`CLARION_NATS_NKEY_${identity.toUpperCase()}=${credentials.publicKey(identity)}\n`);
-    process.stderr.write(`seeds and TLS files in ${credentials.dir} (give each service its own <identity>.nk as NATS_NKEY_SEED_FILE)\n`);
+    process.stderr.write(
+      `seeds, caller-assertion keys and TLS files in ${credentials.dir}: give each service its own <identity>.nk as NATS_NKEY_SEED_FILE, ` +
+        `its <service>.rpc.key as RPC_SIGNING_KEY_FILE, and every service rpc-trust.json as RPC_TRUSTED_KEYS_FILE\n`,
+    );
     return 0;
   }
   if (command === 'local') {

@@ -10,3 +10,5 @@ export * from './lib/rpc-conventions';
 export * from './lib/core-events';
 export * from './lib/nats-credentials';
 export * from './lib/nats-server-config';
+export * from './lib/caller-assertion';
+export * from './lib/caller-assertion.guard';

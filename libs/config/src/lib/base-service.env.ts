@@ -57,6 +57,27 @@ export class BaseServiceEnv {
   NATS_TLS_CA?: string;
 
   @EnvVar({
+    type: 'PEM private key (Ed25519, PKCS#8)',
+    secret: true,
+    production: [notEmpty],
+    description:
+      "This service's key for signing the caller assertion on each of its NATS requests (who calls, to which service and subject, for whom); not its NATS nkey. Required in production; `npm run nats -- keys` makes one per service (<service>.rpc.key).",
+  })
+  @IsOptional()
+  @Matches(/-----BEGIN PRIVATE KEY-----/, { message: 'must be a PEM private key (PKCS#8)' })
+  RPC_SIGNING_KEY?: string;
+
+  @EnvVar({
+    type: 'JSON',
+    production: [notEmpty],
+    description:
+      'The public keys of the services whose requests this service believes, per service (`{"gateway":["<base64url Ed25519 key>"]}`; several during a rotation), usually as RPC_TRUSTED_KEYS_FILE (`rpc-trust.json` from `npm run nats -- keys`). Without it every request is refused. Required in production.',
+  })
+  @IsOptional()
+  @IsString()
+  RPC_TRUSTED_KEYS?: string;
+
+  @EnvVar({
     type: 'postgres:// URL',
     secret: true,
     devDefault: 'postgres://clarion_app@127.0.0.1:5432/clarion',

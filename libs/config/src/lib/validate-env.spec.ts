@@ -44,8 +44,16 @@ function problemsOf(raw: Record<string, string>): Array<{ variable: string; reas
   return [];
 }
 
-/** A service's NATS identity as production needs it: its own nkey seed (a syntactically valid one) and TLS. */
-const PRODUCTION_NATS = { NATS_NKEY_SEED: `SU${'A'.repeat(56)}`, NATS_TLS: 'true' };
+/**
+ * A service's NATS identity as production needs it: its own nkey seed (a syntactically valid one), TLS, and the keys
+ * of its caller assertions.
+ */
+const PRODUCTION_NATS = {
+  NATS_NKEY_SEED: `SU${'A'.repeat(56)}`,
+  NATS_TLS: 'true',
+  RPC_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----',
+  RPC_TRUSTED_KEYS: '{"gateway":[]}',
+};
 
 describe('validateEnv', () => {
   it('applies defaults and development defaults outside production', () => {
@@ -118,7 +126,7 @@ describe('validateEnv', () => {
 
   it('refuses NATS without its own identity or without TLS in production', () => {
     const complete = { CLARION_ENV: 'production', CORS_ORIGINS: 'https://console.example', DATABASE_URL: 'postgres://a:pw@db/c', SIGNING_SECRET: 'k' };
-    expect(problemsOf(complete).map((p) => p.variable)).toEqual(['NATS_NKEY_SEED', 'NATS_TLS']);
+    expect(problemsOf(complete).map((p) => p.variable)).toEqual(['NATS_NKEY_SEED', 'NATS_TLS', 'RPC_SIGNING_KEY', 'RPC_TRUSTED_KEYS']);
     expect(problemsOf({ ...complete, ...PRODUCTION_NATS, NATS_TLS: 'false' })).toEqual([{ variable: 'NATS_TLS', reason: 'NATS without TLS is refused in production' }]);
     expect(problemsOf({ ...complete, ...PRODUCTION_NATS, NATS_NKEY_SEED: 'not-a-seed' }).map((p) => p.variable)).toEqual(['NATS_NKEY_SEED']);
   });

@@ -11,6 +11,8 @@ export enum ErrorCode {
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   RateLimited = 'RATE_LIMITED',
   TenantContextMissing = 'TENANT_CONTEXT_MISSING',
+  /** A service refused a bus message whose caller assertion is missing, forged, expired or not for it. */
+  CallerUnverified = 'CALLER_UNVERIFIED',
   DependencyUnavailable = 'DEPENDENCY_UNAVAILABLE',
   UpstreamTimeout = 'UPSTREAM_TIMEOUT',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
@@ -26,6 +28,8 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.TenantContextMissing]: 500,
+  // The gateway's own requests are refused only when the deployment's keys disagree: nothing the client can fix.
+  [ErrorCode.CallerUnverified]: 503,
   [ErrorCode.DependencyUnavailable]: 503,
   [ErrorCode.ServiceUnavailable]: 503,
   [ErrorCode.UpstreamTimeout]: 504,
@@ -41,6 +45,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   [ErrorCode.PayloadTooLarge]: 'The request body is too large',
   [ErrorCode.RateLimited]: 'Too many requests',
   [ErrorCode.TenantContextMissing]: 'Tenant context missing',
+  [ErrorCode.CallerUnverified]: 'A service could not verify its caller',
   [ErrorCode.DependencyUnavailable]: 'A dependency is unavailable',
   [ErrorCode.ServiceUnavailable]: 'The service is unavailable',
   [ErrorCode.UpstreamTimeout]: 'A service did not answer in time',

@@ -2,6 +2,11 @@
 export const Headers = {
   correlationId: 'x-correlation-id',
   tenantId: 'x-clarion-tenant',
+  /**
+   * On every NATS request: the caller's signed assertion (who sends it, to which service, on which subject, for how
+   * long, and for whom: the user or API key the gateway verified). Services believe the actor from here alone.
+   */
+  callerAssertion: 'x-clarion-caller',
   traceparent: 'traceparent',
   tracestate: 'tracestate',
 } as const;

@@ -39,6 +39,20 @@ export const REQUEST_SUBJECTS: Record<Exclude<ServiceName, 'gateway'>, string[]>
   retention: requestSubjectsOf('retention'),
 };
 
+/**
+ * Who may send requests, to which subjects, and vouch for a user or API key in them: the gateway alone (it is the HTTP
+ * entry and the only caller today). A service verifies both from the caller's signed assertion before any handler
+ * runs (libs/messaging, caller-assertion.ts), on top of NATS refusing the publish.
+ */
+export const REQUESTERS: Record<string, readonly ServiceName[]> = Object.fromEntries(
+  Object.values(REQUEST_SUBJECTS)
+    .flat()
+    .map((subject) => [subject, ['gateway'] as const]),
+);
+
+/** The identities whose assertion of an end-user actor (a user's session or an API key) a service believes. */
+export const ACTOR_ASSERTERS: readonly ServiceName[] = ['gateway'];
+
 /** Events and their one publisher. */
 export const EVENT_PUBLISHERS: Record<string, ServiceName> = {
   [EventSubjects.clustersUpdated]: 'clustering',

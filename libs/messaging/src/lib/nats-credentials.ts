@@ -1,13 +1,16 @@
-import { NATS_IDENTITIES, type NatsIdentity } from '@clarion/contracts';
+import { NATS_IDENTITIES, SERVICE_NAMES, type NatsIdentity, type ServiceName } from '@clarion/contracts';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nkeys } from 'nats';
+import { callerSigningKeyOf, newCallerKeyPair, publicKeyTextOf, type CallerTrust } from './caller-assertion';
 
 /**
  * A set of NATS credentials in one directory, as an operator hands them out: per identity a seed file
  * (`<identity>.nk`, mode 0600: the only secret; the server holds the public key alone) and a TLS certificate
- * authority with a server certificate for the given names (`ca.crt`, `server.crt`, `server.key`).
+ * authority with a server certificate for the given names (`ca.crt`, `server.crt`, `server.key`); per service the key
+ * that signs its requests' caller assertions (`<service>.rpc.key`, 0600), and `rpc-trust.json`, the public halves
+ * every service is given as RPC_TRUSTED_KEYS_FILE (not a secret).
  * Used by the test harness and `npm start` (a fresh set per run), and by `npm run nats -- keys` for a deployment.
  */
 export interface NatsCredentialFiles {
@@ -17,6 +20,8 @@ export interface NatsCredentialFiles {
   keyFile: string;
   seedFile(identity: NatsIdentity): string;
   publicKey(identity: NatsIdentity): string;
+  rpcKeyFile(service: ServiceName): string;
+  rpcTrustFile: string;
 }
 
 const text = (bytes: Uint8Array | string): string => (typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('ascii'));
@@ -60,6 +65,13 @@ export function ensureNatsCredentials(dir: string, names?: string[]): NatsCreden
     if (!existsSync(seedFile)) writeSecretFile(seedFile, `${text(nkeys.createUser().getSeed())}\n`);
   }
   if (!existsSync(join(dir, 'server.crt')) || !existsSync(join(dir, 'server.key'))) createServerCertificate(dir, names);
+  const trust: CallerTrust = {};
+  for (const service of SERVICE_NAMES) {
+    const keyFile = join(dir, `${service}.rpc.key`);
+    if (!existsSync(keyFile)) writeSecretFile(keyFile, newCallerKeyPair().privateKeyPem);
+    trust[service] = [publicKeyTextOf(callerSigningKeyOf(readFileSync(keyFile, 'ascii')))];
+  }
+  writeFileSync(join(dir, 'rpc-trust.json'), `${JSON.stringify(trust, null, 2)}\n`);
   const publicKeys = new Map(NATS_IDENTITIES.map((identity) => [identity, publicKeyOfSeedFile(join(dir, `${identity}.nk`))]));
   return {
     dir,
@@ -68,5 +80,7 @@ export function ensureNatsCredentials(dir: string, names?: string[]): NatsCreden
     keyFile: join(dir, 'server.key'),
     seedFile: (identity) => join(dir, `${identity}.nk`),
     publicKey: (identity) => publicKeys.get(identity) ?? publicKeyOfSeedFile(join(dir, `${identity}.nk`)),
+    rpcKeyFile: (service) => join(dir, `${service}.rpc.key`),
+    rpcTrustFile: join(dir, 'rpc-trust.json'),
   };
 }

@@ -5,6 +5,7 @@ import { RequestContext, type ServiceMetrics } from '@clarion/observability';
 import { headers as natsHeaders } from 'nats';
 import { firstValueFrom, timeout as rxTimeout, TimeoutError } from 'rxjs';
 import { JsonText, JsonTextDeserializer } from './json-text';
+import type { AssertedActor, CallerSigner } from './caller-assertion';
 import { injectTraceHeaders } from './trace-headers';
 
 export interface RpcCallOptions {
@@ -18,11 +19,19 @@ export interface RpcCallOptions {
 }
 
 /**
- * Request/reply over the NestJS NATS transport. Every call carries the trace context, the correlation id and the
+ * Request/reply over the NestJS NATS transport. Every call carries this service's signed caller assertion (with the
+ * payload's `actor`, when it has one, as the actor vouched for), the trace context, the correlation id and the
  * tenant in NATS headers, is bounded by a timeout, and fails with a DomainException whose code says why:
  * the remote service's own code, UPSTREAM_TIMEOUT when nobody answered in time, SERVICE_UNAVAILABLE when no
  * instance is subscribed, DEPENDENCY_UNAVAILABLE when NATS itself is unreachable.
  */
+/** The actor a payload is sent for (`{ actor, ... }`, the shape of every request made on behalf of someone). */
+function actorOf(payload: unknown): AssertedActor | undefined {
+  if (payload === null || typeof payload !== 'object' || !('actor' in payload)) return undefined;
+  const actor = (payload as { actor?: AssertedActor }).actor;
+  return actor ?? undefined;
+}
+
 export class RpcClient {
   private readonly client: ClientNats;
 
@@ -30,6 +39,8 @@ export class RpcClient {
     options: NatsOptions['options'],
     private readonly defaultTimeoutMs: number,
     private readonly metrics?: ServiceMetrics,
+    /** Without a signer requests go out unsigned, and every Clarion service refuses them (CALLER_UNVERIFIED). */
+    private readonly signer?: CallerSigner,
   ) {
     this.client = new ClientNats({ ...options, deserializer: new JsonTextDeserializer() });
   }
@@ -57,6 +68,7 @@ export class RpcClient {
       const request = RequestContext.current();
       if (request?.correlationId) hdrs.set(Headers.correlationId, request.correlationId);
       if (request?.tenantId) hdrs.set(Headers.tenantId, request.tenantId);
+      if (this.signer) hdrs.set(Headers.callerAssertion, await this.signer.assertionFor(subject, actorOf(payload)));
       const record = new NatsRecordBuilder(payload).setHeaders(hdrs).build();
       const answer = await context.with(ctx, () =>
         firstValueFrom(this.client.send<TResponse>(subject, record).pipe(rxTimeout({ first: timeoutMs }))),

@@ -1,17 +1,20 @@
 import { Controller, Inject, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientNats, MessagePattern, Payload, Transport, type NatsOptions } from '@nestjs/microservices';
+import { ClientNats, MessagePattern, NatsRecordBuilder, Payload, Transport, type NatsOptions } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { DomainException, ErrorCode } from '@clarion/contracts';
+import { ActorDto, DomainException, ErrorCode, Headers } from '@clarion/contracts';
 import { RequestContext, ServiceMetrics } from '@clarion/observability';
 import { TestInfra, testLogger } from '@clarion/testing';
-import { IsString, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsObject, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders } from 'nats';
+import { CallerSigner, CallerVerifier, callerSigningKeyOf, newCallerKeyPair, type AssertedActor } from './caller-assertion';
 import { JsonText, JsonTextSerializer } from './json-text';
 import { natsConnectionOptions } from './nats-connection';
 import { applyRpcConventions } from './rpc-conventions';
@@ -26,10 +29,26 @@ const S = {
   slow: `clarion.test${run}.slow.v1`,
   nobody: `clarion.test${run}.nobody.v1`,
   page: `clarion.test${run}.page.v1`,
+  whoami: `clarion.test${run}.whoami.v1`,
 };
+
+// The caller-assertion keys of this run: the test client signs as the gateway; a stranger's key is trusted by nobody.
+const gatewayKeys = newCallerKeyPair();
+const strangerKeys = newCallerKeyPair();
+const TRUST = { gateway: [gatewayKeys.publicKey] };
+const REQUESTERS = Object.fromEntries(Object.values(S).map((subject) => [subject, ['gateway']]));
+const ACTOR: AssertedActor = { kind: 'user', tenantId: '6f1c1e0a-0000-4000-8000-000000000001', id: 'u-1', permissions: ['users:read'] };
+const serverMetrics = new ServiceMetrics('test');
 
 /** A page whose text holds what could confuse a splice: quotes, the envelope's member names, non-ASCII. */
 const PAGE = { items: [{ id: 'e-1', label: 'a "quoted" ,"response": label', note: 'Büro «3»' }], nextCursor: null };
+
+class WhoamiRequestDto {
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ActorDto)
+  actor: ActorDto;
+}
 
 class EchoRequestDto {
   @IsString()
@@ -50,6 +69,11 @@ class TestController {
       tenantId: RequestContext.current()?.tenantId,
       correlationId: RequestContext.current()?.correlationId,
     };
+  }
+
+  @MessagePattern(S.whoami)
+  whoami(@Payload() dto: WhoamiRequestDto) {
+    return { tenantId: dto.actor.tenantId, id: dto.actor.id };
   }
 
   @MessagePattern(S.missing)
@@ -82,7 +106,7 @@ async function startInstance(instance: string): Promise<INestMicroservice> {
     options: { ...natsConnectionOptions({ servers: TestInfra.natsUrl, name: instance }), queue: `clarion.test${run}`, serializer: new JsonTextSerializer() },
     logger: false,
   });
-  applyRpcConventions(app, { service: 'test', metrics: new ServiceMetrics('test'), logger: testLogger() });
+  applyRpcConventions(app, { service: 'test', metrics: serverMetrics, logger: testLogger(), callers: new CallerVerifier(`test${run}`, TRUST, REQUESTERS) });
   await app.listen();
   return app;
 }
@@ -92,18 +116,21 @@ describe('RPC over the NestJS NATS transport (real NATS)', () => {
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const instances: INestMicroservice[] = [];
   const metrics = new ServiceMetrics('caller');
-  const client = new RpcClient(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'caller' }), 1000, metrics);
+  const signer = new CallerSigner('gateway', callerSigningKeyOf(gatewayKeys.privateKeyPem));
+  const client = new RpcClient(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'caller' }), 1000, metrics, signer);
+  const unsigned = new RpcClient(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'unsigned' }), 1000);
+  const stranger = new RpcClient(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'stranger' }), 1000, undefined, new CallerSigner('gateway', callerSigningKeyOf(strangerKeys.privateKeyPem)));
 
   beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(provider);
     instances.push(await startInstance('one'), await startInstance('two'));
-    await client.connect();
+    await Promise.all([client.connect(), unsigned.connect(), stranger.connect()]);
   });
 
   afterAll(async () => {
-    await client.close();
+    await Promise.all([client.close(), unsigned.close(), stranger.close()]);
     await Promise.all(instances.map((i) => i.close()));
     await provider.shutdown();
   });
@@ -118,10 +145,13 @@ describe('RPC over the NestJS NATS transport (real NATS)', () => {
     const forwarded = await client.send<JsonText<typeof PAGE>>(S.page, {}, { jsonText: true });
     expect(forwarded).toBeInstanceOf(JsonText);
     expect(forwarded.toString()).toBe(JSON.stringify(PAGE));
-    // A Nest client without Clarion's deserializer reads the same reply as an ordinary answer.
+    // A Nest client without Clarion's deserializer (but with the caller's assertion) reads the same reply as an
+    // ordinary answer.
     const plain = new ClientNats({ ...natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'plain' }) });
     try {
-      expect(await firstValueFrom(plain.send(S.page, {}))).toEqual(PAGE);
+      const hdrs = natsHeaders();
+      hdrs.set(Headers.callerAssertion, await signer.assertionFor(S.page));
+      expect(await firstValueFrom(plain.send(S.page, new NatsRecordBuilder({}).setHeaders(hdrs).build()))).toEqual(PAGE);
     } finally {
       await plain.close();
     }
@@ -183,6 +213,65 @@ describe('RPC over the NestJS NATS transport (real NATS)', () => {
     const started = Date.now();
     await expect(client.send(S.nobody, {}, { timeoutMs: 5000 })).rejects.toMatchObject({ code: ErrorCode.ServiceUnavailable });
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  describe('caller assertions', () => {
+    const refusedCount = async (subject: string, reason: string): Promise<number> => {
+      const metric = (await serverMetrics.registry.getSingleMetric('clarion_rpc_refused_total')?.get())?.values ?? [];
+      return metric.filter((v) => v.labels['subject'] === subject && v.labels['reason'] === reason).reduce((sum, v) => sum + v.value, 0);
+    };
+
+    it('hands the handler the actor the assertion carries, not the one in the payload', async () => {
+      const forged = { ...ACTOR, tenantId: '00000000-0000-4000-8000-00000000beef', id: 'admin' };
+      const forgedPayload = { actor: forged };
+      // The RpcClient signs the payload's actor; a forger would have to sign it too. Here the caller vouches for
+      // ACTOR and a man in the middle rewrites the payload: the handler still sees ACTOR.
+      const hdrs = natsHeaders();
+      hdrs.set(Headers.callerAssertion, await signer.assertionFor(S.whoami, ACTOR));
+      const plain = new ClientNats({ ...natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'rewriter' }) });
+      try {
+        expect(await firstValueFrom(plain.send(S.whoami, new NatsRecordBuilder(forgedPayload).setHeaders(hdrs).build()))).toEqual({ tenantId: ACTOR.tenantId, id: ACTOR.id });
+      } finally {
+        await plain.close();
+      }
+      expect(await client.send(S.whoami, { actor: ACTOR })).toEqual({ tenantId: ACTOR.tenantId, id: ACTOR.id });
+    });
+
+    it('refuses, counts and never handles a request without an assertion, with a key nobody trusts, or with an actor not vouched for', async () => {
+      const before = { missing: await refusedCount(S.whoami, 'missing'), unknown: await refusedCount(S.whoami, 'unknown_key'), unasserted: await refusedCount(S.whoami, 'actor_not_asserted') };
+      await expect(unsigned.send(S.whoami, { actor: ACTOR })).rejects.toMatchObject({ code: ErrorCode.CallerUnverified });
+      await expect(stranger.send(S.whoami, { actor: ACTOR })).rejects.toMatchObject({ code: ErrorCode.CallerUnverified });
+      // Signed as a call without an actor, with an actor slipped into the payload afterwards.
+      const hdrs = natsHeaders();
+      hdrs.set(Headers.callerAssertion, await signer.assertionFor(S.whoami));
+      const plain = new ClientNats({ ...natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'slipper' }) });
+      try {
+        await expect(firstValueFrom(plain.send(S.whoami, new NatsRecordBuilder({ actor: ACTOR }).setHeaders(hdrs).build()))).rejects.toMatchObject({ code: ErrorCode.CallerUnverified });
+      } finally {
+        await plain.close();
+      }
+      expect(await refusedCount(S.whoami, 'missing')).toBe(before.missing + 1);
+      expect(await refusedCount(S.whoami, 'unknown_key')).toBe(before.unknown + 1);
+      expect(await refusedCount(S.whoami, 'actor_not_asserted')).toBe(before.unasserted + 1);
+      // The refusals never reached a handler: no server duration was recorded for them.
+      const handled = ((await serverMetrics.registry.getSingleMetric('clarion_rpc_server_duration_seconds')?.get())?.values ?? []) as Array<{
+        labels: Record<string, string | number>;
+        metricName?: string;
+      }>;
+      expect(handled.filter((v) => v.labels['subject'] === S.whoami && v.labels['outcome'] !== 'ok' && String(v.metricName).endsWith('_count'))).toEqual([]);
+    });
+
+    it('refuses an assertion made for another subject', async () => {
+      const hdrs = natsHeaders();
+      hdrs.set(Headers.callerAssertion, await signer.assertionFor(S.echo, ACTOR));
+      const plain = new ClientNats({ ...natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'replayer' }) });
+      try {
+        await expect(firstValueFrom(plain.send(S.whoami, new NatsRecordBuilder({ actor: ACTOR }).setHeaders(hdrs).build()))).rejects.toMatchObject({ code: ErrorCode.CallerUnverified });
+      } finally {
+        await plain.close();
+      }
+      expect(await refusedCount(S.whoami, 'wrong_subject')).toBeGreaterThanOrEqual(1);
+    });
   });
 
   it('records client latency by subject and outcome', async () => {

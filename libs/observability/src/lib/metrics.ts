@@ -40,6 +40,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly rpcRefused = new Counter({
+    name: 'clarion_rpc_refused_total',
+    help: 'NATS requests refused before any handler because their caller assertion was missing, forged, expired or not for this service, by subject and reason.',
+    labelNames: ['subject', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly dbQueryDuration = new Histogram({
     name: 'clarion_db_query_duration_seconds',
     help: 'PostgreSQL statements, by first SQL keyword and outcome.',

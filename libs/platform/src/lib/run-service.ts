@@ -10,6 +10,7 @@ import { shutdownTracing } from '@clarion/observability/tracing';
 import { Database, RedisClient } from '@clarion/persistence';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { hostname } from 'node:os';
+import { callerKeysOf } from './caller-keys';
 import { loadEnvOrExit } from './load-env';
 import { PlatformModule } from './platform.module';
 import type { ServiceRuntime } from './runtime';
@@ -56,6 +57,8 @@ export async function runService<E extends BaseServiceEnv>(def: ServiceDefinitio
     tlsCa: env.NATS_TLS_CA,
   });
 
+  const callers = callerKeysOf(env, def.service, logger, def.rpc === true);
+
   const runtime: ServiceRuntime<E> = {
     service: def.service,
     version: readWorkspaceVersion(),
@@ -73,7 +76,7 @@ export async function runService<E extends BaseServiceEnv>(def: ServiceDefinitio
     ),
     redis: new RedisClient(env.REDIS_URL, `clarion-${def.service}`, logger),
     nats: new NatsConnectionHolder(natsOptions, logger),
-    rpc: new RpcClient({ ...natsOptions }, env.RPC_TIMEOUT_MS, metrics),
+    rpc: new RpcClient({ ...natsOptions }, env.RPC_TIMEOUT_MS, metrics, callers.signer),
   };
 
   let rpcListening = !def.rpc;
@@ -120,7 +123,7 @@ export async function runService<E extends BaseServiceEnv>(def: ServiceDefinitio
       { transport: Transport.NATS, options: { ...natsOptions, queue: queueGroupOf(def.service), serializer: new JsonTextSerializer() }, bufferLogs: true },
     );
     micro.useLogger(micro.get(PinoNestLogger));
-    applyRpcConventions(micro, { service: def.service, metrics, logger });
+    applyRpcConventions(micro, { service: def.service, metrics, logger, callers: callers.verifier });
     await micro.init();
     app = micro;
   }

@@ -1,4 +1,4 @@
-import { NATS_IDENTITIES, type NatsIdentity } from '@clarion/contracts';
+import { NATS_IDENTITIES, type NatsIdentity, type ServiceName } from '@clarion/contracts';
 import { ensureNatsCredentials, renderNatsServerConfig, type NatsClientIdentity, type NatsCredentialFiles } from '@clarion/messaging';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,8 +40,25 @@ export class NatsServerProcess {
 
   /** The NATS variables a service process of `identity` needs to reach this server. */
   envOf(identity: NatsIdentity): Record<string, string> {
-    if (!this.credentials) return { NATS_URL: this.url };
-    return { NATS_URL: this.url, NATS_NKEY_SEED_FILE: this.credentials.seedFile(identity), NATS_TLS: 'true', NATS_TLS_CA_FILE: this.credentials.caFile };
+    const callers = identity === 'operator' ? {} : this.callerKeysEnvOf(identity);
+    if (!this.credentials) return { NATS_URL: this.url, ...callers };
+    return { NATS_URL: this.url, NATS_NKEY_SEED_FILE: this.credentials.seedFile(identity), NATS_TLS: 'true', NATS_TLS_CA_FILE: this.credentials.caFile, ...callers };
+  }
+
+  /**
+   * The caller-assertion keys of a service (RPC_SIGNING_KEY_FILE, RPC_TRUSTED_KEYS_FILE): made with the server's
+   * credentials when it is secure, else once per test process, so services started against a plain server still
+   * sign and verify every request.
+   */
+  callerKeysEnvOf(service: ServiceName): Record<string, string> {
+    const files = this.credentials ?? NatsServerProcess.plainCallerKeys();
+    return { RPC_SIGNING_KEY_FILE: files.rpcKeyFile(service), RPC_TRUSTED_KEYS_FILE: files.rpcTrustFile };
+  }
+
+  private static plainKeys?: NatsCredentialFiles;
+  private static plainCallerKeys(): NatsCredentialFiles {
+    NatsServerProcess.plainKeys ??= ensureNatsCredentials(mkdtempSync(join(tmpdir(), 'clarion-callers-')));
+    return NatsServerProcess.plainKeys;
   }
 
   /** The server's process id while it runs (for CPU accounting in benchmarks). */
