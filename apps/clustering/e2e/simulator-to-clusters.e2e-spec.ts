@@ -99,8 +99,9 @@ describe('simulator -> ingest -> clustering (built services, private NATS as dep
       }).start(),
     );
     await Promise.all([waitForReady(ingestOps, 60_000), waitForReady(clusteringOps, 60_000)]);
-    // The test asks clustering what the gateway would ask it, so it calls as the gateway (the only caller allowed).
-    rpc = new RpcClient(natsConnectionOptions(nats.clientOf('gateway', 'sim-e2e')), 30_000);
+    // The test asks clustering what the gateway would ask it, so it calls as the gateway (the only caller allowed):
+    // its nkey and its signed caller assertion.
+    rpc = new RpcClient(natsConnectionOptions(nats.clientOf('gateway', 'sim-e2e')), 30_000, undefined, nats.callerSignerOf('gateway'));
     await rpc.connect();
 
     const truthFile = join(work, 'truth.jsonl');

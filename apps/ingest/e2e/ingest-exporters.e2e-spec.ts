@@ -141,8 +141,9 @@ describe('ingest with real exporters (softflowd, pmacctd, nfcapd)', () => {
     const { ingest, tenant } = await ingestFor('registry');
     await runSoftflowd(pcap, ingest.netflowPort, 9, join(work, 'sf-registry'));
     await waitFor(async () => (await storedFlows(tenant.id)).length >= traffic.flows.length, 20_000, 'flows stored');
-    // The registry is asked for what the gateway would ask, as the gateway (the only caller allowed).
-    const rpc = new RpcClient(natsConnectionOptions(nats.clientOf('gateway', 'ingest-e2e')), 5_000);
+    // The registry is asked for what the gateway would ask, as the gateway (the only caller allowed): its nkey and its
+    // signed caller assertion.
+    const rpc = new RpcClient(natsConnectionOptions(nats.clientOf('gateway', 'ingest-e2e')), 5_000, undefined, nats.callerSignerOf('gateway'));
     await rpc.connect();
     try {
       const actor = { kind: 'user' as const, tenantId: tenant.id, id: 'e2e', permissions: ['exporters:read' as const] };

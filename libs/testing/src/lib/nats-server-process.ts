@@ -1,5 +1,5 @@
 import { NATS_IDENTITIES, type NatsIdentity, type ServiceName } from '@clarion/contracts';
-import { ensureNatsCredentials, renderNatsServerConfig, type NatsClientIdentity, type NatsCredentialFiles } from '@clarion/messaging';
+import { CallerSigner, callerSigningKeyOf, ensureNatsCredentials, renderNatsServerConfig, type NatsClientIdentity, type NatsCredentialFiles } from '@clarion/messaging';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -53,6 +53,15 @@ export class NatsServerProcess {
   callerKeysEnvOf(service: ServiceName): Record<string, string> {
     const files = this.credentials ?? NatsServerProcess.plainCallerKeys();
     return { RPC_SIGNING_KEY_FILE: files.rpcKeyFile(service), RPC_TRUSTED_KEYS_FILE: files.rpcTrustFile };
+  }
+
+  /**
+   * What signs a test's requests as `service` (an RpcClient's signer), with the same key the services started with
+   * `envOf` trust for it: a test asks a service only as the service that may ask it (the gateway, mostly).
+   */
+  callerSignerOf(service: ServiceName): CallerSigner {
+    const files = this.credentials ?? NatsServerProcess.plainCallerKeys();
+    return new CallerSigner(service, callerSigningKeyOf(readFileSync(files.rpcKeyFile(service), 'ascii')));
   }
 
   private static plainKeys?: NatsCredentialFiles;
