@@ -1,7 +1,7 @@
 import { REPO_ROOT } from '@clarion/testing';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -156,6 +156,10 @@ describe('gateway hardening (two gateway instances + auth)', () => {
       const res = await call(gateway(0), '/api/docs/openapi.json', { headers: { 'x-forwarded-for': freshAddress() } });
       expect(res.status).toBe(200);
       document = res.json as typeof document;
+    });
+
+    it('is the committed docs/openapi.json, which `npm run openapi` builds from the same code without starting anything', () => {
+      expect(document).toEqual(JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'openapi.json'), 'utf8')));
     });
 
     it('passes `redocly lint` without errors', async () => {
