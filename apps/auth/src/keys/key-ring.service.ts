@@ -3,7 +3,7 @@ import { ACCESS_TOKEN_ALG, DomainException, ErrorCode } from '@clarion/contracts
 import { Database, SigningKeyRepository, type SigningKeyRow } from '@clarion/persistence';
 import { ROOT_LOGGER } from '@clarion/platform';
 import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AuthEnv } from '../auth.env';
 import { MasterKey } from './master-key';
@@ -24,6 +24,8 @@ const ACTIVE_KEY_TTL_MS = 30_000;
 export class KeyRingService implements OnApplicationBootstrap {
   private readonly masterKey: MasterKey;
   private active?: { key: ActiveSigningKey; loadedAt: number };
+  /** Keys already reported as left out of the JWKS (reported once each). */
+  private readonly unpublished = new Set<string>();
 
   constructor(
     private readonly db: Database,
@@ -67,11 +69,37 @@ export class KeyRingService implements OnApplicationBootstrap {
     return key;
   }
 
-  /** Public keys that verify tokens: the active key and keys retired less than a token lifetime (plus margin) ago. */
+  /**
+   * Public keys that verify tokens: the active key and keys retired less than a token lifetime (plus margin) ago.
+   * Only keys whose private half this service decrypts under its master key are published, each as the public half
+   * of that private key: a row written by anyone without the master key (a public key of their own, a private half
+   * copied from another row) never reaches the JWKS, so no one else can mint tokens the gateway accepts.
+   */
   async jwks(): Promise<JWK[]> {
     const retiredAfter = new Date(Date.now() - (this.env.ACCESS_TOKEN_TTL_S + 300) * 1000);
     const rows = await this.db.withoutTenant((m) => new SigningKeyRepository(m).findVerifiable(retiredAfter));
-    return rows.map((r) => ({ ...(r.publicJwk as unknown as JWK), kid: r.kid, alg: r.alg, use: 'sig' }));
+    return rows.flatMap((r) => {
+      const publicJwk = this.publicHalfOf(r);
+      return publicJwk === null ? [] : [{ ...publicJwk, kid: r.kid, alg: r.alg, use: 'sig' }];
+    });
+  }
+
+  /** The public key of the row's private half when it decrypts and matches the stored public key; null otherwise. */
+  private publicHalfOf(row: SigningKeyRow): JWK | null {
+    try {
+      if (row.alg !== ACCESS_TOKEN_ALG) throw new Error(`unexpected algorithm ${row.alg}`);
+      const pem = this.masterKey.decrypt(row.privateKeyEnc, row.kid).toString('utf8');
+      const { kty, crv, x } = createPublicKey(createPrivateKey(pem)).export({ format: 'jwk' });
+      const stored = row.publicJwk;
+      if (stored['kty'] !== kty || stored['crv'] !== crv || stored['x'] !== x) throw new Error('the stored public key is not the private key\'s');
+      return { kty, crv, x };
+    } catch (err) {
+      if (!this.unpublished.has(row.kid)) {
+        this.unpublished.add(row.kid);
+        this.logger.error({ kid: row.kid, reason: (err as Error).message }, 'signing key left out of the JWKS: its private half does not decrypt under the master key or does not match');
+      }
+      return null;
+    }
   }
 
   private async unseal(row: SigningKeyRow): Promise<CryptoKey> {

@@ -59,10 +59,10 @@ async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 
   }
 }
 
-/** Full re-clustering jobs against the real PostgreSQL (application role, RLS) and NATS, the worker thread included. */
+/** Full re-clustering jobs against the real PostgreSQL (clustering's role, RLS) and NATS, the worker thread included. */
 describe('clustering jobs (PostgreSQL, NATS, worker thread)', () => {
   const admin = new Client({ connectionString: TestInfra.superuserUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 6, statementTimeoutMs: 30_000, applicationName: 'clustering-jobs-test' }, testLogger());
+  const db = new Database({ url: TestInfra.serviceUrl('clustering'), poolSize: 6, statementTimeoutMs: 30_000, applicationName: 'clustering-jobs-test' }, testLogger());
   const nats = new NatsConnectionHolder(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'clustering-jobs-test' }), testLogger());
   const metrics = new ClusteringJobMetrics(new ServiceMetrics('clustering').registry);
   const events = new ClusteringJobEvents(nats, testLogger());

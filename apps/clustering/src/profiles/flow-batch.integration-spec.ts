@@ -102,7 +102,7 @@ describe('flow-batch consumer and endpoint profiles (real NATS JetStream and Pos
   const logger = testLogger();
   const natsServer = new NatsServerProcess();
   const su = new Client({ connectionString: TestInfra.superuserUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 8, statementTimeoutMs: 10_000, applicationName: 'clustering-profiles-test' }, logger);
+  const db = new Database({ url: TestInfra.serviceUrl('clustering'), poolSize: 8, statementTimeoutMs: 10_000, applicationName: 'clustering-profiles-test' }, logger);
   const spans = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
   let nats: NatsConnectionHolder;

@@ -68,7 +68,7 @@ function profilesInMemory(flows: readonly FlowBatchFlow[]): Map<string, Endpoint
 describe('flow-batch consumer across a NATS server outage (real nats-server with a file store, real PostgreSQL)', () => {
   const logger = testLogger();
   const su = new Client({ connectionString: TestInfra.superuserUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 6, statementTimeoutMs: 30_000, applicationName: 'clustering-outage-test' }, logger);
+  const db = new Database({ url: TestInfra.serviceUrl('clustering'), poolSize: 6, statementTimeoutMs: 30_000, applicationName: 'clustering-outage-test' }, logger);
 
   /** One clustering instance over its own private nats-server, wired as ProfilesService wires it. */
   interface Rig {

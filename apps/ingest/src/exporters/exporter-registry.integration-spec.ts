@@ -26,10 +26,10 @@ const dataPacket = (sequence: number) =>
     sets: [{ kind: 'data', templateId: 400, fields: [...IPFIX_REALISTIC_FIELDS], records: sampleFlows(4, sequence + 1, { baseMs: NOW }).map((f) => flowFieldValues(IPFIX_REALISTIC_FIELDS, f)) }],
   });
 
-/** Exporter registry and template persistence against the real PostgreSQL, as the application role. */
+/** Exporter registry and template persistence against the real PostgreSQL, as ingest's role (clarion_ingest). */
 describe('exporter registry and templates (PostgreSQL)', () => {
   const owner = new Client({ connectionString: TestInfra.ownerUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 5000, applicationName: 'ingest-registry-test' }, testLogger());
+  const db = new Database({ url: TestInfra.serviceUrl('ingest'), poolSize: 2, statementTimeoutMs: 5000, applicationName: 'ingest-registry-test' }, testLogger());
   const suffix = `${Date.now().toString(36)}-${process.pid}`;
   const slugA = `reg-a-${suffix}`;
   const slugB = `reg-b-${suffix}`;

@@ -23,10 +23,10 @@ const BASE = Math.floor(Date.now() / HOUR) * HOUR - 6 * HOUR;
 
 const INJECTIONS = ["' OR '1'='1", "10.0.0.1' OR 1=1 --", "'; DELETE FROM flows; --", '0.0.0.0/0) OR (true', '1; SELECT pg_sleep(5)', '10.0.0.1\u0000'];
 
-/** The flow query (service and repository) against the real PostgreSQL, as the application role, with flows COPYed by the ingest writer. */
+/** The flow query (service and repository) against the real PostgreSQL, as ingest's role (clarion_ingest), with flows COPYed by the ingest writer. */
 describe('flow query (PostgreSQL)', () => {
   const owner = new Client({ connectionString: TestInfra.ownerUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'ingest-flow-query-test' }, testLogger());
+  const db = new Database({ url: TestInfra.serviceUrl('ingest'), poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'ingest-flow-query-test' }, testLogger());
   const service = new FlowQueryService(db);
   const suffix = `${Date.now().toString(36)}-${process.pid}`;
   let tenantA: string;
@@ -44,7 +44,7 @@ describe('flow query (PostgreSQL)', () => {
     let committedRows = 0;
     const writer = new FlowWriter(
       {
-        databaseUrl: TestInfra.appUrl,
+        databaseUrl: TestInfra.serviceUrl('ingest'),
         connections: 1,
         queueMaxRows: 100_000,
         commitTimeoutMs: 5_000,

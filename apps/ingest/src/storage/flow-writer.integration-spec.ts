@@ -13,7 +13,7 @@ import { FlowBatcher } from './flow-batcher';
 import { FlowWriter } from './flow-writer';
 import { DAY_MS, dayOf, type SealedBatch } from './sealed-batch';
 
-/** The COPY writer against the real PostgreSQL, as the application role (clarion_app). */
+/** The COPY writer against the real PostgreSQL, as the ingest service's role (clarion_ingest). */
 describe('flow writer (PostgreSQL, COPY into day partitions)', () => {
   const owner = new Client({ connectionString: TestInfra.ownerUrl });
   const suffix = `${Date.now().toString(36)}-${process.pid}`;
@@ -43,7 +43,7 @@ describe('flow writer (PostgreSQL, COPY into day partitions)', () => {
     const committed: Array<{ batch: SealedBatch; outcome: string }> = [];
     const writer = new FlowWriter(
       {
-        databaseUrl: options.url ?? TestInfra.appUrl,
+        databaseUrl: options.url ?? TestInfra.serviceUrl('ingest'),
         connections: 2,
         queueMaxRows: options.queueMaxRows ?? 100_000,
         commitTimeoutMs: 3_000,
@@ -98,8 +98,8 @@ describe('flow writer (PostgreSQL, COPY into day partitions)', () => {
     await spool.close();
   });
 
-  it('gives the application role INSERT only on partitions: reads go through the parent and its policy', async () => {
-    const app = new Client({ connectionString: TestInfra.appUrl });
+  it("gives ingest's role INSERT only on partitions: reads go through the parent and its policy", async () => {
+    const app = new Client({ connectionString: TestInfra.serviceUrl('ingest') });
     await app.connect();
     try {
       const { rows } = await app.query(`SELECT clarion_ensure_flow_partition(current_date) AS name`);
@@ -179,7 +179,7 @@ describe('flow writer (PostgreSQL, COPY into day partitions)', () => {
   it('spools while PostgreSQL is unreachable and replays in order once it is back: every row stored exactly once', async () => {
     const proxy = new TcpProxy(TestInfra.pgHost, TestInfra.pgPort);
     await proxy.open();
-    const url = new URL(TestInfra.appUrl);
+    const url = new URL(TestInfra.serviceUrl('ingest'));
     url.host = `127.0.0.1:${proxy.port}`;
     const { writer, spool, committed, metrics, batcher } = await writerWith({ url: url.toString(), retryMs: 100 });
     const tenant = (await owner.query(`INSERT INTO tenants (slug, name) VALUES ($1, 'Outage') RETURNING id`, [`outage-${suffix}`])).rows[0].id;

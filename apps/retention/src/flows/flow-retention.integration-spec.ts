@@ -16,11 +16,11 @@ const ENV = { RETENTION_INTERVAL_S: 3600, RETENTION_FIRST_RUN_DELAY_S: 0, RETENT
 // Days of the year 2000: no other test stores flows that old, so this one can expire them while others run.
 const NOW = Date.parse('2000-01-10T12:00:00Z');
 
-/** Flow retention against the real PostgreSQL: the service runs as the application role, as deployed. */
+/** Flow retention against the real PostgreSQL: the service runs as its own role (clarion_retention), as deployed; the flows are written as the application role. */
 describe('flow retention (PostgreSQL)', () => {
   const superuser = new Client({ connectionString: TestInfra.superuserUrl });
   const app = new Client({ connectionString: TestInfra.appUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'retention-test' }, testLogger());
+  const db = new Database({ url: TestInfra.serviceUrl('retention'), poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'retention-test' }, testLogger());
   let tenantId: string;
 
   const serviceWith = (days: number, archiveDir?: string, overrides: Partial<RetentionEnv> = {}, database = db) => {
@@ -182,7 +182,7 @@ describe('flow retention (PostgreSQL)', () => {
   it('archives a day that takes longer to copy than the service\'s statement timeout allows an API read', async () => {
     const tenant = await newTenant('retention-big');
     const dir = await mkdtemp(join(tmpdir(), 'clarion-archive-big-'));
-    const strict = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 400, applicationName: 'retention-test-strict' }, testLogger());
+    const strict = new Database({ url: TestInfra.serviceUrl('retention'), poolSize: 2, statementTimeoutMs: 400, applicationName: 'retention-test-strict' }, testLogger());
     await strict.start();
     try {
       const { rows } = await app.query(`SELECT clarion_ensure_flow_partition('2000-05-01'::date) AS name`);
@@ -216,7 +216,7 @@ describe('flow retention (PostgreSQL)', () => {
   });
 
   it('counts a failed run and lets it fail, and skips (counted) while the database is unavailable', async () => {
-    const closed = new Database({ url: TestInfra.appUrl, poolSize: 1, statementTimeoutMs: 1_000, applicationName: 'retention-test-down' }, testLogger());
+    const closed = new Database({ url: TestInfra.serviceUrl('retention'), poolSize: 1, statementTimeoutMs: 1_000, applicationName: 'retention-test-down' }, testLogger());
     const { service: skipped, registry } = serviceWith(8, undefined, {}, closed);
     expect(await skipped.runOnce(NOW)).toBeUndefined();
     expect((await registry.getSingleMetric('clarion_retention_runs_total')?.get())?.values).toEqual([{ value: 1, labels: { outcome: 'skipped' } }]);

@@ -16,8 +16,15 @@ export const TestInfra = {
   get ownerUrl(): string {
     return `postgres://clarion_owner@${this.pgHost}:${this.pgPort}/${this.database}`;
   },
-  /** The application role: not the owner, so row-level security applies. */
+  /** The role every service shared before each had its own (kept for older deployments): row-level security applies. */
   get appUrl(): string {
-    return `postgres://clarion_app@${this.pgHost}:${this.pgPort}/${this.database}`;
+    return this.roleUrl('clarion_app');
+  },
+  /** The login role of one service (`clarion_<service>`): only that service's grants, row-level security applies. */
+  serviceUrl(service: 'gateway' | 'auth' | 'ingest' | 'clustering' | 'retention'): string {
+    return this.roleUrl(`clarion_${service}`);
+  },
+  roleUrl(role: string): string {
+    return `postgres://${role}@${this.pgHost}:${this.pgPort}/${this.database}`;
   },
 };

@@ -17,10 +17,10 @@ interface Seeded {
   confidence: number;
 }
 
-/** Endpoint and cluster queries against the real PostgreSQL, as the application role (row-level security on). */
+/** Endpoint and cluster queries against the real PostgreSQL, as clustering's role (row-level security on). */
 describe('endpoint and cluster queries (PostgreSQL)', () => {
   const superuser = new Client({ connectionString: TestInfra.superuserUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-query-test' }, testLogger());
+  const db = new Database({ url: TestInfra.serviceUrl('clustering'), poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-query-test' }, testLogger());
   const endpoints = new EndpointQueryService(db, new QueryMetrics(new Registry()), testLogger());
   const clusters = new ClusterQueryService(db);
   const suffix = `${Date.now().toString(36)}-${process.pid}`;

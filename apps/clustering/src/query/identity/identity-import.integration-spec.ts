@@ -16,7 +16,7 @@ import { collectClustersUpdated } from '../testing/clusters-updated.listener';
 /** Identity import against the real PostgreSQL and NATS. */
 describe('identity import (PostgreSQL, NATS)', () => {
   const superuser = new Client({ connectionString: TestInfra.superuserUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-identity-test' }, testLogger());
+  const db = new Database({ url: TestInfra.serviceUrl('clustering'), poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-identity-test' }, testLogger());
   const nats = new NatsConnectionHolder(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'clustering-identity-test' }), testLogger());
   const metrics = new QueryMetrics(new Registry());
   const env = Object.assign(new ClusteringEnv(), { CLUSTERING_IDENTITY_IMPORT_MAX_RECORDS: 500 });

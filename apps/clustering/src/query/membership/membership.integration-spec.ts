@@ -15,7 +15,7 @@ import { collectClustersUpdated } from '../testing/clusters-updated.listener';
 /** Manual overrides and their history against the real PostgreSQL and NATS. */
 describe('membership overrides (PostgreSQL, NATS)', () => {
   const superuser = new Client({ connectionString: TestInfra.superuserUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-membership-test' }, testLogger());
+  const db = new Database({ url: TestInfra.serviceUrl('clustering'), poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-membership-test' }, testLogger());
   const nats = new NatsConnectionHolder(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'clustering-membership-test' }), testLogger());
   const metrics = new QueryMetrics(new Registry());
   const service = new MembershipService(db, new ClustersUpdatedPublisher(nats, metrics, testLogger()));

@@ -14,7 +14,7 @@ const T0 = Date.UTC(2025, 0, 6, 9);
 /** Policy matrix, SGACL export and impact analysis over edges and memberships in the real PostgreSQL. */
 describe('policy matrix, SGACLs and impact (PostgreSQL)', () => {
   const superuser = new Client({ connectionString: TestInfra.superuserUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-policy-test' }, testLogger());
+  const db = new Database({ url: TestInfra.serviceUrl('clustering'), poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-policy-test' }, testLogger());
   const service = new PolicyService(db, new ClusteringEnv());
   const suffix = `${Date.now().toString(36)}-${process.pid}`;
   let tenantA: string;

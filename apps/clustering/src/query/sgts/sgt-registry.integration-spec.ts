@@ -14,7 +14,7 @@ import { collectClustersUpdated } from '../testing/clusters-updated.listener';
 /** The SGT registry against the real PostgreSQL and NATS. */
 describe('SGT registry (PostgreSQL, NATS)', () => {
   const superuser = new Client({ connectionString: TestInfra.superuserUrl });
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-sgt-test' }, testLogger());
+  const db = new Database({ url: TestInfra.serviceUrl('clustering'), poolSize: 2, statementTimeoutMs: 10_000, applicationName: 'clustering-sgt-test' }, testLogger());
   const nats = new NatsConnectionHolder(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'clustering-sgt-test' }), testLogger());
   const service = new SgtRegistryService(db, new ClustersUpdatedPublisher(nats, new QueryMetrics(new Registry()), testLogger()));
   const suffix = `${Date.now().toString(36)}-${process.pid}`;
