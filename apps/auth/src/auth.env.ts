@@ -1,8 +1,11 @@
-import { AccessTokenServiceEnv, EnvVar, ToInt } from '@clarion/config';
+import { DatabaseUrlOf, AccessTokenServiceEnv, EnvVar, ToInt } from '@clarion/config';
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 
 /** Configuration of the auth service (tenants, users, sessions, tokens, API keys and the audit log). */
 export class AuthEnv extends AccessTokenServiceEnv {
+  @DatabaseUrlOf('clarion_auth')
+  override DATABASE_URL!: string;
+
   override OPS_PORT = 9401;
 
   @EnvVar({
@@ -21,6 +24,16 @@ export class AuthEnv extends AccessTokenServiceEnv {
   @Min(60)
   @Max(3600)
   ACCESS_TOKEN_TTL_S = 900;
+
+  @EnvVar({
+    type: 'integer (days)',
+    description: 'The longest life an API key may have: a key created without an expiry gets this one, and a longer expiry is refused.',
+  })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  API_KEY_MAX_LIFETIME_DAYS = 365;
 
   @EnvVar({ type: 'integer (seconds)', description: 'A session not refreshed for this long ends (idle timeout).' })
   @ToInt()

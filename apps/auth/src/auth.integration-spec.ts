@@ -28,10 +28,10 @@ describe('auth service (real PostgreSQL and Redis)', () => {
   const logger = testLogger();
   const env = validateEnv(
     AuthEnv,
-    { CLARION_ENV: 'test', DATABASE_URL: TestInfra.appUrl, REDIS_URL: TestInfra.redisUrl, ARGON2_MEMORY_KIB: '8192', LOGIN_LOCKOUT_BASE_S: '1', LOGIN_IP_LIMIT_PER_MIN: '1000', LOGIN_NETWORK_LIMIT_PER_MIN: '1000' },
+    { CLARION_ENV: 'test', DATABASE_URL: TestInfra.serviceUrl('auth'), REDIS_URL: TestInfra.redisUrl, ARGON2_MEMORY_KIB: '8192', LOGIN_LOCKOUT_BASE_S: '1', LOGIN_IP_LIMIT_PER_MIN: '1000', LOGIN_NETWORK_LIMIT_PER_MIN: '1000' },
     'auth-test',
   );
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 4, statementTimeoutMs: 10_000, applicationName: 'auth-test' }, logger);
+  const db = new Database({ url: env.DATABASE_URL, poolSize: 4, statementTimeoutMs: 10_000, applicationName: 'auth-test' }, logger);
   const redis = new RedisClient(TestInfra.redisUrl, 'auth-test', logger);
   const hasher = new PasswordHasherService(env);
   const audit = new AuditService(db);
@@ -39,8 +39,8 @@ describe('auth service (real PostgreSQL and Redis)', () => {
   const tokens = new TokenService(keys, env);
   const throttle = new LoginThrottleService(redis, env);
   const sessions = new SessionService(db, env, hasher, tokens, throttle, audit, logger);
-  const users = new UserService(db, hasher, audit);
-  const apiKeys = new ApiKeyService(db, audit);
+  const apiKeys = new ApiKeyService(db, audit, redis, env);
+  const users = new UserService(db, hasher, audit, apiKeys);
   const unlocks = new AccountUnlockService(db, throttle, audit);
   const passwords = new PasswordChangeService(db, hasher, throttle, audit);
   const verifier = new AccessTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, fetchJwks: async () => ({ keys: await keys.jwks() }) as JSONWebKeySet, minRefreshIntervalMs: 0 });
@@ -245,7 +245,7 @@ describe('auth service (real PostgreSQL and Redis)', () => {
       const promoted = await users.update({ actor: adminActor(), userId: dan.id, roles: ['analyst'] });
       expect(promoted.roles).toEqual(['analyst']);
       const changes = await audit.query({ actor: adminActor(), action: 'user.role_change' });
-      expect(changes.items.find((e) => e.target === dan.id)?.details).toEqual({ from: ['viewer'], to: ['analyst'] });
+      expect(changes.items.find((e) => e.target === dan.id)?.details).toEqual({ from: ['viewer'], to: ['analyst'], keysNarrowed: 0 });
       await users.update({ actor: adminActor(), userId: dan.id, status: 'disabled' });
       await expect(sessions.refresh({ refreshToken: session.refreshToken })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
       await expect(login('dan@acme.example', STRONG)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
@@ -255,6 +255,43 @@ describe('auth service (real PostgreSQL and Redis)', () => {
       await expect(users.update({ actor: adminActor(), userId: adminId, status: 'disabled' })).rejects.toMatchObject({ code: ErrorCode.Conflict });
       const eve = await users.create({ actor: adminActor(), email: 'eve@acme.example', displayName: 'Eve', roles: ['viewer'], password: STRONG });
       await expect(users.update({ actor: adminActor(), userId: eve.id, roles: ['superadmin'] })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    });
+  });
+
+  describe('who may change whom', () => {
+    it('does not let an admin reset, demote, disable or unlock a superadmin; a superadmin may', async () => {
+      const sue = await users.create({
+        actor: { ...adminActor(), permissions: permissionsOfRoles(['superadmin']) },
+        email: 'sue@acme.example',
+        displayName: 'Sue Super',
+        roles: ['superadmin'],
+        password: STRONG,
+      });
+      const attempts = [
+        users.resetPassword({ actor: adminActor(), userId: sue.id, temporaryPassword: 'temporary-Walnut-sparrow-41' }),
+        users.update({ actor: adminActor(), userId: sue.id, roles: ['viewer'] }),
+        users.update({ actor: adminActor(), userId: sue.id, status: 'disabled' }),
+        unlocks.unlock({ actor: adminActor(), userId: sue.id }),
+      ];
+      for (const attempt of attempts) await expect(attempt).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+      expect((await users.list(adminActor())).find((u) => u.id === sue.id)).toMatchObject({ roles: ['superadmin'], status: 'active', mustChangePassword: true });
+      const superActor: ActorDto = { ...adminActor(), id: randomUUID(), permissions: permissionsOfRoles(['superadmin']) };
+      await expect(unlocks.unlock({ actor: superActor, userId: sue.id })).resolves.toMatchObject({ id: sue.id });
+    });
+
+    it('unlocks a throttled account without touching its password', async () => {
+      // A block of ten minutes, so only the unlock can end it within the test.
+      const throttle10 = new LoginThrottleService(redis, { ...env, LOGIN_LOCKOUT_BASE_S: 600 } as AuthEnv);
+      const sessions10 = new SessionService(db, env, hasher, tokens, throttle10, audit, logger);
+      const unlocks10 = new AccountUnlockService(db, throttle10, audit);
+      const attempt = (password: string) => sessions10.login({ tenant, email: 'lou@acme.example', password, sourceIp: '192.0.2.77', userAgent: 'jest' });
+      const lou = await users.create({ actor: adminActor(), email: 'lou@acme.example', displayName: 'Lou', roles: ['viewer'], password: STRONG });
+      for (let i = 0; i < env.LOGIN_MAX_FAILURES; i++) await attempt(`${STRONG}-wrong`).catch(() => undefined);
+      await expect(attempt(STRONG)).rejects.toMatchObject({ code: ErrorCode.RateLimited });
+      await unlocks10.unlock({ actor: adminActor(), userId: lou.id });
+      await expect(attempt(STRONG)).resolves.toMatchObject({ tokenType: 'Bearer', mustChangePassword: true });
+      const unlocked = await audit.query({ actor: adminActor(), action: 'user.unlock' });
+      expect(unlocked.items.some((e) => e.target === lou.id)).toBe(true);
     });
   });
 
@@ -309,6 +346,38 @@ describe('auth service (real PostgreSQL and Redis)', () => {
     it('cannot exceed its creator: a viewer-level creator cannot mint a write scope', async () => {
       const analystLike: ActorDto = { ...adminActor(), permissions: [...permissionsOfRoles(['viewer']), 'apikeys:manage'] };
       await expect(apiKeys.create({ actor: analystLike, name: 'too-much', scopes: ['clusters:write'] })).rejects.toMatchObject({ code: ErrorCode.Forbidden });
+    });
+
+    it('is bounded by its creator: narrowed when the creator is demoted, ended and revoked when the creator is disabled', async () => {
+      const kim = await users.create({ actor: adminActor(), email: 'kim@acme.example', displayName: 'Kim', roles: ['admin'], password: STRONG });
+      const kimActor: ActorDto = { kind: 'user', tenantId, id: kim.id, permissions: permissionsOfRoles(['admin']) };
+      const key = await apiKeys.create({ actor: kimActor, name: 'kim automation', scopes: ['users:manage', 'clusters:read'] });
+      expect((await apiKeys.verify(key.key)).permissions).toEqual(['clusters:read', 'users:manage']);
+      // A key made with that key belongs to Kim as well.
+      const keyActor: ActorDto = { kind: 'api_key', tenantId, id: key.id, permissions: ['users:manage', 'clusters:read', 'apikeys:manage'] };
+      const child = await apiKeys.create({ actor: keyActor, name: 'made by a key', scopes: ['clusters:read'] });
+      expect(child.createdBy).toBe(kim.id);
+      await users.update({ actor: adminActor(), userId: kim.id, roles: ['viewer'] });
+      expect((await apiKeys.verify(key.key)).permissions).toEqual(['clusters:read']);
+      await users.update({ actor: adminActor(), userId: kim.id, status: 'disabled' });
+      await expect(apiKeys.verify(key.key)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      await expect(apiKeys.verify(child.key)).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+      const listed = await apiKeys.list(adminActor());
+      expect(listed.filter((k) => k.createdBy === kim.id).every((k) => k.revokedAt !== null)).toBe(true);
+      const disabled = await audit.query({ actor: adminActor(), action: 'user.status_change' });
+      expect(disabled.items.find((e) => e.target === kim.id)?.details).toMatchObject({ to: 'disabled', keysRevoked: 2 });
+    });
+
+    it('lives at most API_KEY_MAX_LIFETIME_DAYS: that is the default expiry, and a later one is refused', async () => {
+      const created = await apiKeys.create({ actor: adminActor(), name: 'default life', scopes: ['flows:read'] });
+      const days = (Date.parse(created.expiresAt ?? '') - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(env.API_KEY_MAX_LIFETIME_DAYS - 0.01);
+      expect(days).toBeLessThanOrEqual(env.API_KEY_MAX_LIFETIME_DAYS);
+      const tooLate = new Date(Date.now() + (env.API_KEY_MAX_LIFETIME_DAYS + 2) * 86_400_000).toISOString();
+      await expect(apiKeys.create({ actor: adminActor(), name: 'forever', scopes: ['flows:read'], expiresAt: tooLate })).rejects.toMatchObject({
+        code: ErrorCode.ValidationFailed,
+        details: [{ field: 'expiresAt', message: `must be within ${env.API_KEY_MAX_LIFETIME_DAYS} days` }],
+      });
     });
 
     it('refuses an expired key', async () => {

@@ -141,6 +141,7 @@ const SAMPLES: Record<string, (w: World, actor: Actor) => Sample | Promise<Sampl
     body: { temporaryPassword: strongPassword() },
     tenantScoped: true,
   }),
+  'POST /api/v1/users/:id/unlock': (w) => ({ path: `/api/v1/users/${w.targetUserId}/unlock`, tenantScoped: true }),
   'POST /api/v1/api-keys': (w, actor) => ({
     path: '/api/v1/api-keys',
     body: { name: `matrix ${actor === 'otherTenantAdmin' ? w.domain.b : w.domain.a}`, scopes: ['apikeys:manage'] },

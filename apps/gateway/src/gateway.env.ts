@@ -1,9 +1,13 @@
-import { AccessTokenServiceEnv, EnvVar, noWildcard, ToBoolean, ToInt, ToList } from '@clarion/config';
+import { API_KEY_CACHE_MAX_TTL_S } from '@clarion/persistence';
+import { DatabaseUrlOf, AccessTokenServiceEnv, EnvVar, noWildcard, ToBoolean, ToInt, ToList } from '@clarion/config';
 import { IsTrustProxy, notEveryHop, ToTrustProxy, type TrustProxy } from './http/trust-proxy';
 import { ArrayNotEmpty, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Configuration of the gateway, the only HTTP entry for web clients and automation. */
 export class GatewayEnv extends AccessTokenServiceEnv {
+  @DatabaseUrlOf('clarion_gateway')
+  override DATABASE_URL!: string;
+
   override OPS_PORT = 9400;
 
   @EnvVar({ type: 'integer (1-65535)', description: 'Port of the public HTTP API.' })
@@ -41,11 +45,15 @@ export class GatewayEnv extends AccessTokenServiceEnv {
   @Min(100)
   HTTP_REQUEST_TIMEOUT_MS = 30000;
 
-  @EnvVar({ type: 'integer (seconds)', description: 'How long a verified API key is cached in Redis; a revoked key may work this long.' })
+  @EnvVar({
+    type: 'integer (seconds)',
+    description:
+      'How long a verified API key is cached in Redis (entries authenticated with a key derived from RPC_SIGNING_KEY; none cached without it). Revoking a key, or disabling or demoting its creator, clears it on every gateway at once.',
+  })
   @ToInt()
   @IsInt()
   @Min(0)
-  @Max(300)
+  @Max(API_KEY_CACHE_MAX_TTL_S)
   API_KEY_CACHE_TTL_S = 30;
 
   @EnvVar({ type: 'integer (seconds)', description: 'Longest a cached hot read (clusters, policy matrix, endpoint pages) is served; clarion.clusters.updated.v1 drops it sooner.' })

@@ -16,7 +16,7 @@ import { createLogger } from '@clarion/observability';
 import { ApiKeyCache, Database, RedisClient } from '@clarion/persistence';
 import type { JSONWebKeySet } from 'jose';
 import { cpus } from 'node:os';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ApiKeyService } from '../../../apps/auth/src/api-keys/api-key.service';
 import { AuditService } from '../../../apps/auth/src/audit/audit.service';
 import { AuthEnv } from '../../../apps/auth/src/auth.env';
@@ -57,8 +57,8 @@ async function main(): Promise<void> {
   const keys = new KeyRingService(db, env, logger);
   const tokens = new TokenService(keys, env);
   const sessions = new SessionService(db, env, hasher, tokens, new LoginThrottleService(redis, env), audit, logger);
-  const users = new UserService(db, hasher, audit);
-  const apiKeys = new ApiKeyService(db, audit);
+  const apiKeys = new ApiKeyService(db, audit, redis, env);
+  const users = new UserService(db, hasher, audit, apiKeys);
   await keys.ensureActiveKey();
 
   const tenant = `bench-${randomUUID().slice(0, 8)}`;
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const verifyPerS = await rate('verify (local JWT)', 5, 1, () => verifier.verify(access));
 
   const created = await apiKeys.create({ actor, name: 'bench', scopes: ['flows:read', 'clusters:read'] });
-  const cache = new ApiKeyCache(redis, 30);
+  const cache = new ApiKeyCache(redis, 30, randomBytes(32));
   const uncachedPerS = await rate('api key (auth, uncached)', 5, 8, () => apiKeys.verify(created.key));
   const apikeyPerS = await rate('api key (Redis cache)', 5, 16, async () => {
     const hit = await cache.get(created.key);

@@ -171,7 +171,8 @@ async function main(): Promise<void> {
     `clarion bench:gateway  ${new Date().toISOString()}  ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}  node ${process.version}  load ${loadAtStart.toFixed(2)}  machine probe ${probeMs} ms`,
   );
   await globalSetup();
-  const nats = new NatsServerProcess();
+  // NATS as deployed: TLS, each service on its own identity and caller-assertion key.
+  const nats = new NatsServerProcess({ secure: true });
   const natsUrl = await nats.start();
   const common = {
     CLARION_ENV: 'test',
@@ -190,13 +191,14 @@ async function main(): Promise<void> {
   let bare: ReturnType<typeof spawn> | undefined;
   try {
     const [authOps, clusteringOps, gatewayOps, httpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    processes.push(new ServiceProcess('auth', { ...common, OPS_PORT: String(authOps) }).start());
+    processes.push(new ServiceProcess('auth', { ...common, ...nats.envOf('auth'), OPS_PORT: String(authOps) }).start());
     processes.push(
-      new ServiceProcess('clustering', { ...common, OPS_PORT: String(clusteringOps) }, (process.env['BENCH_CLUSTERING_NODE_ARGS'] ?? '').split(' ').filter(Boolean)).start(),
+      new ServiceProcess('clustering', { ...common, ...nats.envOf('clustering'), OPS_PORT: String(clusteringOps) }, (process.env['BENCH_CLUSTERING_NODE_ARGS'] ?? '').split(' ').filter(Boolean)).start(),
     );
     processes.push(
       new ServiceProcess('gateway', {
         ...common,
+        ...nats.envOf('gateway'),
         OPS_PORT: String(gatewayOps),
         HTTP_PORT: String(httpPort),
         HTTP_HOST: '127.0.0.1',

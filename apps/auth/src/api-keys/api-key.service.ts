@@ -8,11 +8,14 @@ import {
   type CreatedApiKeyResponseDto,
   type Permission,
   type VerifiedApiKeyResponseDto,
+  permissionsOfRoles,
 } from '@clarion/contracts';
-import { ApiKeyRepository, Database, TenantLookupRepository, type ApiKeyRow } from '@clarion/persistence';
+import { ApiKeyCache, ApiKeyRepository, Database, RedisClient, TenantLookupRepository, UserRepository, type ApiKeyRow } from '@clarion/persistence';
+import type { EntityManager } from 'typeorm';
+import { AuthEnv } from '../auth.env';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
-import { assertPermission } from '../users/user.service';
+import { assertPermission } from '../users/user-permissions';
 
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -33,16 +36,44 @@ function toDto(k: ApiKeyRow): ApiKeyDto {
 /** SHA-256 suffices for a 256-bit random secret (no dictionary to guess from); argon2 would only slow every request. */
 const hashSecret = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
 
+const DAY_MS = 24 * 3600 * 1000;
+
 /**
- * API keys for automation: `clr_<prefix>_<secret>`, shown once; scopes a subset of the creator's permissions;
- * optional expiry; last-used time; revocation.
+ * API keys for automation: `clr_<prefix>_<secret>`, shown once; last-used time; revocation. A key is bounded by the
+ * user who created it (a key made by a key belongs to that key's creator): its scopes are never more than the
+ * creator's permissions at creation nor, at every verification, the creator's current ones; it stops when the
+ * creator is disabled (whose keys are then revoked); its life is at most API_KEY_MAX_LIFETIME_DAYS. Whatever ends or
+ * narrows a key clears its cached verification on every gateway at once (ApiKeyCache.tombstone).
  */
 @Injectable()
 export class ApiKeyService {
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
+    private readonly redis: RedisClient,
+    private readonly env: AuthEnv,
   ) {}
+
+  /** The user a new key belongs to: the acting user, or the creator of the acting key. */
+  private async ownerOf(m: EntityManager, actor: ActorDto): Promise<string | null> {
+    if (actor.kind === 'user') return actor.id;
+    if (actor.kind !== 'api_key') return null;
+    return new ApiKeyRepository(m).creatorOf(actor.id);
+  }
+
+  /** Ends (or narrows) the cached verification of a user's keys on every gateway: their creator changed. */
+  async clearCachedKeysOf(m: EntityManager, userId: string): Promise<number> {
+    const prefixes = await new ApiKeyRepository(m).activePrefixesOfCreator(userId);
+    await ApiKeyCache.tombstone(this.redis, prefixes);
+    return prefixes.length;
+  }
+
+  /** Revokes a disabled user's keys and clears them from every gateway; the number revoked. */
+  async revokeKeysOf(m: EntityManager, userId: string): Promise<number> {
+    const prefixes = await new ApiKeyRepository(m).revokeAllOfCreator(userId);
+    await ApiKeyCache.tombstone(this.redis, prefixes);
+    return prefixes.length;
+  }
 
   async create(request: CreateApiKeyRequestDto): Promise<CreatedApiKeyResponseDto> {
     const { actor } = request;
@@ -51,9 +82,14 @@ export class ApiKeyService {
     if (beyond.length > 0) {
       throw new DomainException(ErrorCode.Forbidden, 'an API key cannot have permissions its creator does not hold', beyond.map((s) => ({ field: 'scopes', message: s })));
     }
-    const expiresAt = request.expiresAt ? new Date(request.expiresAt) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    const latest = Date.now() + this.env.API_KEY_MAX_LIFETIME_DAYS * DAY_MS;
+    const expiresAt = request.expiresAt ? new Date(request.expiresAt) : new Date(latest);
+    if (expiresAt.getTime() <= Date.now()) {
       throw new DomainException(ErrorCode.ValidationFailed, 'expiresAt must be in the future', [{ field: 'expiresAt', message: 'must be in the future' }]);
+    }
+    if (expiresAt.getTime() > latest + 60_000) {
+      const message = `must be within ${this.env.API_KEY_MAX_LIFETIME_DAYS} days`;
+      throw new DomainException(ErrorCode.ValidationFailed, `expiresAt ${message}`, [{ field: 'expiresAt', message }]);
     }
     const prefix = Array.from(randomBytes(12), (b) => PREFIX_ALPHABET[b % PREFIX_ALPHABET.length]).join('');
     const secret = randomBytes(32).toString('base64url');
@@ -64,7 +100,7 @@ export class ApiKeyService {
         secretHash: hashSecret(secret),
         name: request.name,
         scopes: [...new Set(request.scopes)].sort(),
-        createdBy: actor.kind === 'user' ? actor.id : null,
+        createdBy: await this.ownerOf(m, actor),
         expiresAt,
       });
       await this.audit.append(m, {
@@ -94,6 +130,7 @@ export class ApiKeyService {
     return this.db.withTenant(actor.tenantId, async (m) => {
       const row = await new ApiKeyRepository(m).revoke(apiKeyId);
       if (!row) throw new DomainException(ErrorCode.NotFound, 'no such API key');
+      await ApiKeyCache.tombstone(this.redis, [row.prefix]);
       await this.audit.append(m, { tenantId: actor.tenantId, actorType: actor.kind, actorId: actor.id, action: 'apikey.revoke', target: apiKeyId, outcome: 'success', sourceIp: actor.sourceIp, userAgent: actor.userAgent });
       return toDto(row);
     });
@@ -110,7 +147,15 @@ export class ApiKeyService {
     const row = await this.db.withTenant(tenantId, (m) => new ApiKeyRepository(m).findByPrefix(prefix));
     if (!row || !timingSafeEqual(row.secretHash, hashSecret(secret))) throw refuse();
     if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) throw refuse();
+    // Bounded by its creator now: a disabled (or removed) creator ends it, a demoted one narrows it.
+    let permissions = row.scopes as Permission[];
+    if (row.createdBy) {
+      const creator = await this.db.withTenant(tenantId, (m) => new UserRepository(m).findById(row.createdBy as string));
+      if (!creator || creator.status !== 'active') throw refuse();
+      const held = new Set(permissionsOfRoles(creator.roles));
+      permissions = permissions.filter((p) => held.has(p));
+    }
     await this.db.withTenant(tenantId, (m) => new ApiKeyRepository(m).touchLastUsed(row.id));
-    return { apiKeyId: row.id, tenantId, permissions: row.scopes as Permission[], expiresAt: row.expiresAt?.toISOString() ?? null };
+    return { apiKeyId: row.id, tenantId, permissions, expiresAt: row.expiresAt?.toISOString() ?? null };
   }
 }

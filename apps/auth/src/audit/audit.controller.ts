@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { AuditQueryRequestDto, RecordAuditRequestDto, Subjects, type AuditEventDto, type Page } from '@clarion/contracts';
-import { assertPermission } from '../users/user.service';
+import { assertPermission } from '../users/user-permissions';
 import { AuditService } from './audit.service';
 
 @Controller()

@@ -10,9 +10,10 @@
  * Passwords are never taken from the command line (it is visible to every user of the machine in `ps`).
  */
 import { createLogger } from '@clarion/observability';
-import { Database, TenantEntity } from '@clarion/persistence';
+import { Database, RedisClient, TenantEntity } from '@clarion/persistence';
 import { loadEnvOrExit } from '@clarion/platform';
 import { readFileSync } from 'node:fs';
+import { ApiKeyService } from '../api-keys/api-key.service';
 import { AuditService } from '../audit/audit.service';
 import { AuthEnv } from '../auth.env';
 import { KeyRingService } from '../keys/key-ring.service';
@@ -48,7 +49,8 @@ async function main(): Promise<number> {
   try {
     switch (cli.kind) {
       case 'admin-create': {
-        const users = new UserService(db, new PasswordHasherService(env), audit);
+        // Creating a user touches no API key: the key service's Redis client is never connected (lazy).
+        const users = new UserService(db, new PasswordHasherService(env), audit, new ApiKeyService(db, audit, new RedisClient(env.REDIS_URL, 'clarion-cli', logger), env));
         const user = await users.createAdmin({
           tenantSlug: cli.tenant,
           tenantName: cli.tenantName,

@@ -12,7 +12,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AuthEnv } from '../auth.env';
 import { MasterKey } from '../keys/master-key';
-import { assertPermission } from '../users/user.service';
+import { assertPermission } from '../users/user-permissions';
 import { isSecureUrl } from './oidc-client';
 
 /** The per-tenant feature flag that must be on, besides the setting's own `enabled`, for SSO to work. */

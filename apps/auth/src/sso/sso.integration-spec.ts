@@ -4,6 +4,7 @@ import { Database, FeatureFlagRepository, RedisClient, SsoConfigRepository, User
 import { TestInfra, testLogger } from '@clarion/testing';
 import type { JSONWebKeySet } from 'jose';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ApiKeyService } from '../api-keys/api-key.service';
 import { AuditService } from '../audit/audit.service';
 import { AuthEnv } from '../auth.env';
 import { KeyRingService } from '../keys/key-ring.service';
@@ -26,14 +27,14 @@ const STRONG = 'violet-Harbor-quantum-57-lantern';
  */
 describe('single sign-on through a real OpenID Provider', () => {
   const logger = testLogger();
-  const env = validateEnv(AuthEnv, { CLARION_ENV: 'test', DATABASE_URL: TestInfra.appUrl, REDIS_URL: TestInfra.redisUrl, ARGON2_MEMORY_KIB: '8192' }, 'sso-test');
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 4, statementTimeoutMs: 10_000, applicationName: 'sso-test' }, logger);
+  const env = validateEnv(AuthEnv, { CLARION_ENV: 'test', DATABASE_URL: TestInfra.serviceUrl('auth'), REDIS_URL: TestInfra.redisUrl, ARGON2_MEMORY_KIB: '8192' }, 'sso-test');
+  const db = new Database({ url: env.DATABASE_URL, poolSize: 4, statementTimeoutMs: 10_000, applicationName: 'sso-test' }, logger);
   const redis = new RedisClient(TestInfra.redisUrl, 'sso-test', logger);
   const hasher = new PasswordHasherService(env);
   const audit = new AuditService(db);
   const keys = new KeyRingService(db, env, logger);
   const sessions = new SessionService(db, env, hasher, new TokenService(keys, env), new LoginThrottleService(redis, env), audit, logger);
-  const users = new UserService(db, hasher, audit);
+  const users = new UserService(db, hasher, audit, new ApiKeyService(db, audit, redis, env));
   const configs = new SsoConfigService(db, audit, env);
   const sso = new SsoLoginService(db, configs, new OidcClient(env), new SsoStateStore(redis), sessions, audit, logger);
   const verifier = new AccessTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, fetchJwks: async () => ({ keys: await keys.jwks() }) as JSONWebKeySet, minRefreshIntervalMs: 0 });
@@ -64,7 +65,9 @@ describe('single sign-on through a real OpenID Provider', () => {
     enabled: true,
     ...overrides,
   });
-  const setFlag = (enabled: boolean) => db.withTenant(tenantId, (m) => new FeatureFlagRepository(m).upsert(tenantId, 'sso', enabled));
+  // Flags are the gateway's to write (the auth role only reads them): the test switches them as the gateway would.
+  const gatewayDb = new Database({ url: TestInfra.serviceUrl('gateway'), poolSize: 1, statementTimeoutMs: 10_000, applicationName: 'sso-test-flags' }, logger);
+  const setFlag = (enabled: boolean) => gatewayDb.withTenant(tenantId, (m) => new FeatureFlagRepository(m).upsert(tenantId, 'sso', enabled));
   const auditEvents = async (action: string) => (await audit.query({ actor: adminActor(), action, limit: 500 })).items;
 
   /** The whole browser round trip: start, sign in and consent at the provider, and the code back to the auth service. */
@@ -77,7 +80,7 @@ describe('single sign-on through a real OpenID Provider', () => {
   const signIn = async (login: string) => sso.callback({ ...(await authorize(login)), sourceIp: '198.51.100.7', userAgent: 'jest-sso' });
 
   beforeAll(async () => {
-    await Promise.all([db.start(), provider.start()]);
+    await Promise.all([db.start(), gatewayDb.start(), provider.start()]);
     redis.start();
     await keys.ensureActiveKey();
     const admin = await users.createAdmin({ tenantSlug: tenant, email: 'ada@acme.example', displayName: 'Ada Admin', password: STRONG, roles: ['admin'] });
@@ -89,7 +92,7 @@ describe('single sign-on through a real OpenID Provider', () => {
   afterAll(async () => {
     await provider.stop();
     await redis.close();
-    await db.close();
+    await Promise.all([db.close(), gatewayDb.close()]);
   });
 
   describe('the tenant setting', () => {

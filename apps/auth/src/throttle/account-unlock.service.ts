@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode, type ActorDto, type UserDto } from '@clarion/contracts';
 import { Database, TenantRepository, UserRepository } from '@clarion/persistence';
 import { AuditService } from '../audit/audit.service';
-import { assertPermission, toUserDto } from '../users/user.service';
+import { toUserDto } from '../users/user.service';
+import { assertOutranks, assertPermission } from '../users/user-permissions';
 import { LoginThrottleService } from './login-throttle.service';
 
 /** Lifts a user's sign-in throttling: by an admin on its own (the password stays), and after a password reset. */
@@ -20,6 +21,7 @@ export class AccountUnlockService {
     assertPermission(actor, 'users:manage');
     const user = await this.db.withTenant(actor.tenantId, (m) => new UserRepository(m).findById(request.userId));
     if (!user) throw new DomainException(ErrorCode.NotFound, 'no such user');
+    assertOutranks(actor, user);
     const removed = await this.release(user.tenantId, user.email);
     await this.audit.record({
       tenantId: actor.tenantId,

@@ -3,6 +3,7 @@ import { validateEnv } from '@clarion/config';
 import { Database, RedisClient } from '@clarion/persistence';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { randomInt, randomUUID } from 'node:crypto';
+import { ApiKeyService } from '../api-keys/api-key.service';
 import { AuditService } from '../audit/audit.service';
 import { AuthEnv } from '../auth.env';
 import { KeyRingService } from '../keys/key-ring.service';
@@ -28,16 +29,16 @@ describe('login throttling (real Redis)', () => {
   const logger = testLogger();
   const baseEnv = validateEnv(
     AuthEnv,
-    { CLARION_ENV: 'test', DATABASE_URL: TestInfra.appUrl, REDIS_URL: TestInfra.redisUrl, ARGON2_MEMORY_KIB: '8192', LOGIN_IP_LIMIT_PER_MIN: '1000', LOGIN_NETWORK_LIMIT_PER_MIN: '1000' },
+    { CLARION_ENV: 'test', DATABASE_URL: TestInfra.serviceUrl('auth'), REDIS_URL: TestInfra.redisUrl, ARGON2_MEMORY_KIB: '8192', LOGIN_IP_LIMIT_PER_MIN: '1000', LOGIN_NETWORK_LIMIT_PER_MIN: '1000' },
     'throttle-test',
   );
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 4, statementTimeoutMs: 10_000, applicationName: 'throttle-test' }, logger);
+  const db = new Database({ url: baseEnv.DATABASE_URL, poolSize: 4, statementTimeoutMs: 10_000, applicationName: 'throttle-test' }, logger);
   const redis = new RedisClient(TestInfra.redisUrl, 'throttle-test', logger);
   const hasher = new PasswordHasherService(baseEnv);
   const audit = new AuditService(db);
   const keys = new KeyRingService(db, baseEnv, logger);
   const tokens = new TokenService(keys, baseEnv);
-  const users = new UserService(db, hasher, audit);
+  const users = new UserService(db, hasher, audit, new ApiKeyService(db, audit, redis, baseEnv));
   const run = randomUUID().slice(0, 8);
   const tenant = `throttle-${run}`;
   let tenantId = '';

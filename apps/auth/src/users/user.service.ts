@@ -12,9 +12,11 @@ import {
   type UserDto,
 } from '@clarion/contracts';
 import { Database, SessionRepository, TenantRepository, UserRepository, type UserRow } from '@clarion/persistence';
+import { ApiKeyService } from '../api-keys/api-key.service';
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasherService } from '../passwords/password-hasher.service';
 import { assertAcceptablePassword } from '../passwords/password-policy';
+import { assertOutranks, assertPermission } from './user-permissions';
 
 export function toUserDto(u: UserRow): UserDto {
   return {
@@ -30,9 +32,7 @@ export function toUserDto(u: UserRow): UserDto {
   };
 }
 
-export function assertPermission(actor: ActorDto, permission: Permission): void {
-  if (!actor.permissions.includes(permission)) throw new DomainException(ErrorCode.Forbidden, `requires the ${permission} permission`);
-}
+export { assertOutranks, assertPermission } from './user-permissions';
 
 /** Users of a tenant: creation by admins (and by the CLI/bootstrap), roles, status, resets, profile. */
 @Injectable()
@@ -41,6 +41,7 @@ export class UserService {
     private readonly db: Database,
     private readonly hasher: PasswordHasherService,
     private readonly audit: AuditService,
+    private readonly apiKeys: ApiKeyService,
   ) {}
 
   async create(request: CreateUserRequestDto): Promise<UserDto> {
@@ -104,15 +105,22 @@ export class UserService {
       const users = new UserRepository(m);
       const user = await users.findById(request.userId);
       if (!user) throw new DomainException(ErrorCode.NotFound, 'no such user');
+      assertOutranks(actor, user);
       const audit = { tenantId: actor.tenantId, actorType: actor.kind, actorId: actor.id, target: user.id, outcome: 'success' as const, sourceIp: actor.sourceIp, userAgent: actor.userAgent };
       if (request.roles && [...request.roles].sort().join() !== [...user.roles].sort().join()) {
         await users.updateRoles(user.id, request.roles);
-        await this.audit.append(m, { ...audit, action: 'user.role_change', details: { from: user.roles, to: request.roles } });
+        // The user's API keys are bounded by the new roles from their next verification: none stays cached wider.
+        const keysNarrowed = await this.apiKeys.clearCachedKeysOf(m, user.id);
+        await this.audit.append(m, { ...audit, action: 'user.role_change', details: { from: user.roles, to: request.roles, keysNarrowed } });
       }
       if (request.status && request.status !== user.status) {
         await users.updateStatus(user.id, request.status);
-        if (request.status === 'disabled') await new SessionRepository(m).revokeAllOfUser(user.id, 'user_disabled');
-        await this.audit.append(m, { ...audit, action: 'user.status_change', details: { from: user.status, to: request.status } });
+        let keysRevoked = 0;
+        if (request.status === 'disabled') {
+          await new SessionRepository(m).revokeAllOfUser(user.id, 'user_disabled');
+          keysRevoked = await this.apiKeys.revokeKeysOf(m, user.id);
+        }
+        await this.audit.append(m, { ...audit, action: 'user.status_change', details: { from: user.status, to: request.status, keysRevoked } });
       }
       const updated = await users.findById(user.id);
       return toUserDto(updated ?? user);
@@ -128,6 +136,8 @@ export class UserService {
     assertPermission(actor, 'users:manage');
     const user = await this.db.withTenant(actor.tenantId, (m) => new UserRepository(m).findById(request.userId));
     if (!user) throw new DomainException(ErrorCode.NotFound, 'no such user');
+    assertOutranks(actor, user);
+    if (user.externalIssuer) throw new DomainException(ErrorCode.Conflict, 'this user signs in through SSO and has no local password');
     assertAcceptablePassword(request.temporaryPassword, [user.email, user.displayName]);
     const hash = await this.hasher.hash(request.temporaryPassword);
     return this.db.withTenant(actor.tenantId, async (m) => {

@@ -6,6 +6,7 @@ import {
   CreateUserRequestDto,
   ResetPasswordRequestDto,
   Subjects,
+  UnlockUserRequestDto,
   UpdateUserRequestDto,
   type Permission,
   type UserDto,
@@ -32,6 +33,11 @@ export class UsersController {
     const user = await this.users.resetPassword(request);
     await this.unlocks.release(user.tenantId, user.email);
     return user;
+  }
+
+  @MessagePattern(Subjects.auth.usersUnlock)
+  unlock(@Payload() request: UnlockUserRequestDto): Promise<UserDto> {
+    return this.unlocks.unlock(request);
   }
 
   @MessagePattern(Subjects.auth.usersCreate)

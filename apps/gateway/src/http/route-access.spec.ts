@@ -63,6 +63,7 @@ describe('gateway route table', () => {
       'GET /api/v1/users': ['users:read'],
       'PATCH /api/v1/users/:id': ['users:manage'],
       'POST /api/v1/users/:id/password-reset': ['users:manage'],
+      'POST /api/v1/users/:id/unlock': ['users:manage'],
       'POST /api/v1/api-keys': ['apikeys:manage'],
       'GET /api/v1/api-keys': ['apikeys:manage'],
       'DELETE /api/v1/api-keys/:id': ['apikeys:manage'],

@@ -42,4 +42,15 @@ export class UsersController {
   resetPassword(@CurrentActor() actor: ActorDto, @Param() params: UserIdParamsDto, @Body() body: ResetPasswordBodyDto): Promise<UserDto> {
     return this.rpc.send(Subjects.auth.usersResetPassword, { actor, userId: params.id, temporaryPassword: body.temporaryPassword });
   }
+
+  @Post(':id/unlock')
+  @RequirePermissions('users:manage')
+  @ApiRoute({
+    summary: "Lift a user's sign-in throttling",
+    description: 'Forgets their failed sign-ins and any block, without changing the password. 403 for a user who holds permissions you do not hold.',
+    type: UserResponse,
+  })
+  unlock(@CurrentActor() actor: ActorDto, @Param() params: UserIdParamsDto): Promise<UserDto> {
+    return this.rpc.send(Subjects.auth.usersUnlock, { actor, userId: params.id });
+  }
 }

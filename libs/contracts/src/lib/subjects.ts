@@ -17,6 +17,7 @@ export const Subjects = {
     usersList: 'clarion.auth.users.list.v1',
     usersUpdate: 'clarion.auth.users.update.v1',
     usersResetPassword: 'clarion.auth.users.reset-password.v1',
+    usersUnlock: 'clarion.auth.users.unlock.v1',
     apiKeysCreate: 'clarion.auth.apikeys.create.v1',
     apiKeysList: 'clarion.auth.apikeys.list.v1',
     apiKeysRevoke: 'clarion.auth.apikeys.revoke.v1',

@@ -47,6 +47,29 @@ export class ApiKeyRepository {
     return rows[0] ?? null;
   }
 
+  /** The user who created a key (null for keys the CLI or bootstrap made). */
+  async creatorOf(id: string): Promise<string | null> {
+    const rows: Array<{ createdBy: string | null }> = await this.manager.query(`SELECT created_by AS "createdBy" FROM api_keys WHERE id = $1`, [id]);
+    return rows[0]?.createdBy ?? null;
+  }
+
+  /** The prefixes of a user's keys that still work (for clearing their cached verifications). */
+  async activePrefixesOfCreator(userId: string): Promise<string[]> {
+    const rows: Array<{ prefix: string }> = await this.manager.query(
+      `SELECT prefix FROM api_keys WHERE created_by = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [userId],
+    );
+    return rows.map((r) => r.prefix);
+  }
+
+  /** Revokes every key a user created (the account was disabled); the prefixes of those that were still live. */
+  async revokeAllOfCreator(userId: string): Promise<string[]> {
+    const rows: Array<{ prefix: string }> = returnedRows(
+      await this.manager.query(`UPDATE api_keys SET revoked_at = now() WHERE created_by = $1 AND revoked_at IS NULL RETURNING prefix`, [userId]),
+    );
+    return rows.map((r) => r.prefix);
+  }
+
   /** Records use at most once a minute per key, so a busy key does not write on every request. */
   async touchLastUsed(id: string): Promise<void> {
     await this.manager.query(

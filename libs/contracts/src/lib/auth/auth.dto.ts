@@ -188,6 +188,12 @@ export class ResetPasswordRequestDto extends ActorRequestDto {
   temporaryPassword: string;
 }
 
+/** An admin lifts a user's sign-in throttling without touching the password. */
+export class UnlockUserRequestDto extends ActorRequestDto {
+  @IsUUID()
+  userId: string;
+}
+
 export class UserDto {
   id: string;
   tenantId: string;
