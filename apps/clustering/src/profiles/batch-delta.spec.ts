@@ -65,4 +65,11 @@ describe('ProfileCache', () => {
     expect(cache.get('t2', 'ip:a')).toBeUndefined();
     expect(cache.get('t1', 'ip:a')).toBe(p);
   });
+
+  it('keeps nothing with a bound of 0', () => {
+    const cache = new ProfileCache(0);
+    cache.set('t1', 'ip:a', new EndpointProfile());
+    expect(cache.size).toBe(0);
+    expect(cache.get('t1', 'ip:a')).toBeUndefined();
+  });
 });

@@ -14,6 +14,7 @@ import {
 import { RpcClient } from '@clarion/messaging';
 import { ApiKeyCache, RedisClient } from '@clarion/persistence';
 import type { JSONWebKeySet } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { GatewayEnv } from '../gateway.env';
 
 const API_KEY_PATTERN = /^clr_[a-z0-9]{8,16}_[A-Za-z0-9_-]{20,100}$/;
@@ -28,7 +29,6 @@ const VERIFIED_TOKEN_MAX = 10_000;
 interface RememberedToken {
   claims: AccessTokenClaims;
   permissions: Permission[];
-  untilMs: number;
 }
 
 const BEARER_PATTERN = /^Bearer\s+(\S+)$/i;
@@ -54,7 +54,11 @@ function presentedCredential(headers: Record<string, string | string[] | undefin
 export class CredentialVerifierService {
   private readonly tokens: AccessTokenVerifier;
   private readonly apiKeys: ApiKeyCache;
-  private readonly verifiedTokens = new Map<string, RememberedToken>();
+  /**
+   * Each entry's ttl ends with its token (or VERIFIED_TOKEN_TTL_MS after the verification, whichever is first), timed
+   * on the wall clock the token's expiry is written in.
+   */
+  private readonly verifiedTokens = new LRUCache<string, RememberedToken>({ max: VERIFIED_TOKEN_MAX, ttl: VERIFIED_TOKEN_TTL_MS, perf: { now: () => Date.now() } });
 
   constructor(
     private readonly rpc: RpcClient,
@@ -94,7 +98,7 @@ export class CredentialVerifierService {
     const presented = presentedCredential(headers);
     // Only tokens are remembered; an API key (in either header) is never found here.
     const known = typeof presented === 'string' ? this.verifiedTokens.get(presented) : undefined;
-    return known !== undefined && known.untilMs > Date.now() ? actorOfToken(known, client) : undefined;
+    return known === undefined ? undefined : actorOfToken(known, client);
   }
 
   /**
@@ -118,21 +122,13 @@ export class CredentialVerifierService {
   }
 
   private async verifyToken(token: string): Promise<RememberedToken> {
-    const now = Date.now();
     const known = this.verifiedTokens.get(token);
-    if (known !== undefined && known.untilMs > now) return known;
-    if (known !== undefined) this.verifiedTokens.delete(token);
+    if (known !== undefined) return known;
     const claims = await this.tokens.verify(token);
-    if (this.verifiedTokens.size >= VERIFIED_TOKEN_MAX) {
-      // Oldest first (insertion order): drop a tenth so the sweep is rare.
-      let drop = Math.ceil(VERIFIED_TOKEN_MAX / 10);
-      for (const key of this.verifiedTokens.keys()) {
-        this.verifiedTokens.delete(key);
-        if (--drop === 0) break;
-      }
-    }
-    const remembered = { claims, permissions: permissionsOfRoles(claims.roles), untilMs: Math.min(claims.exp * 1000, now + VERIFIED_TOKEN_TTL_MS) };
-    this.verifiedTokens.set(token, remembered);
+    const remembered = { claims, permissions: permissionsOfRoles(claims.roles) };
+    // The clock tolerance lets a token just past its expiry verify: answered, not remembered (a ttl of 0 never ends).
+    const ttl = Math.min(claims.exp * 1000 - Date.now(), VERIFIED_TOKEN_TTL_MS);
+    if (ttl > 0) this.verifiedTokens.set(token, remembered, { ttl });
     return remembered;
   }
 

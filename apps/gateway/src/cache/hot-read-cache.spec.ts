@@ -56,4 +56,15 @@ describe('RecentAnswers (bodies an instance keeps so Redis need only confirm the
     none.remember('r', answer('"x"'));
     expect(none.size).toBe(0);
   });
+
+  it('keeps at most its entry bound however small the bodies, dropping the least recently used', () => {
+    const recent = new RecentAnswers(1_000, 2);
+    recent.remember('a', answer('1'));
+    recent.remember('b', answer('2'));
+    recent.body('a', etagOfText('1'), 'text');
+    recent.remember('c', answer('3'));
+    expect(recent.size).toBe(2);
+    expect([recent.tagOf('a'), recent.tagOf('b'), recent.tagOf('c')]).toEqual([etagOfText('1'), '', etagOfText('3')]);
+    expect(recent.heldBytes).toBe(4);
+  });
 });

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { ADMISSION_LUA_FUNCTION, type AdmissionDecision, type AdmissionLimits } from '../rate-limit/rate-limiter';
 
@@ -76,6 +77,8 @@ export const etagOfText = (text: string): string => `W/"${createHash('sha256').u
 
 const MEMO_MAX_ENTRIES = 10_000;
 const DEFAULT_LOCAL_MAX_BYTES = 32 * 1024 * 1024;
+/** Copies kept whatever their bytes: small bodies must not let keys and tags (not counted in bytes) grow unbounded. */
+const LOCAL_MAX_ENTRIES = 20_000;
 const MEMO_RESOURCE_MAX_CHARS = 512;
 
 /** A stored entry is `<etag>\n<body>`; read as text (full path) or as bytes (fast lane, sent as read). */
@@ -92,74 +95,61 @@ interface RecentAnswer {
   bytes?: Buffer;
 }
 
+/** Bytes a copy holds: UTF-16 text counts two per character. At least 1, the least size the LRU accepts. */
+const sizeOf = (entry: RecentAnswer): number => Math.max(1, (entry.text?.length ?? 0) * 2 + (entry.bytes?.length ?? 0));
+
 /**
  * The bodies this instance read or stored lately, by tenant and resource. Redis stays the only judge of what may be
  * served: a lookup sends the ETag of the copy held here and Redis answers "same" (instead of the body) only when its
  * current entry, under the tenant's current generation, carries that ETag. A hit then costs a few bytes of Redis
- * traffic instead of the whole body. Bounded in bytes; the least recently used go first.
+ * traffic instead of the whole body. Bounded in bytes (a body larger than the budget is not kept) and in entries; the
+ * least recently used go first.
  */
 export class RecentAnswers {
-  private readonly entries = new Map<string, RecentAnswer>();
-  private bytes = 0;
+  private readonly entries: LRUCache<string, RecentAnswer> | undefined;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(maxBytes: number, maxEntries = LOCAL_MAX_ENTRIES) {
+    this.entries = maxBytes > 0 ? new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: sizeOf }) : undefined;
+  }
 
-  /** The ETag of the copy held for the resource, or '' (then Redis sends the body). */
+  /** The ETag of the copy held for the resource, or '' (then Redis sends the body). Not a use: the order stays. */
   tagOf(resource: string): string {
-    return this.entries.get(resource)?.etag ?? '';
+    return this.entries?.peek(resource)?.etag ?? '';
   }
 
   /** The body held for the resource if it is still the one with this ETag, as text or as bytes. */
   body(resource: string, etag: string, form: 'text' | 'bytes'): string | Buffer | undefined {
-    const found = this.entries.get(resource);
+    const found = this.entries?.get(resource);
     if (found === undefined || found.etag !== etag) return undefined;
-    this.entries.delete(resource);
-    this.entries.set(resource, found);
     if (form === 'text') {
-      if (found.text === undefined && found.bytes !== undefined) this.grow(found, 'text', found.bytes.toString('utf8'));
+      if (found.text === undefined && found.bytes !== undefined) this.grow(resource, found, 'text', found.bytes.toString('utf8'));
       return found.text;
     }
-    if (found.bytes === undefined && found.text !== undefined) this.grow(found, 'bytes', Buffer.from(found.text, 'utf8'));
+    if (found.bytes === undefined && found.text !== undefined) this.grow(resource, found, 'bytes', Buffer.from(found.text, 'utf8'));
     return found.bytes;
   }
 
   remember(resource: string, answer: CachedAnswer): void {
-    if (this.maxBytes <= 0) return;
-    this.forget(resource);
-    const entry: RecentAnswer = { etag: answer.etag };
-    this.entries.set(resource, entry);
-    if (typeof answer.body === 'string') this.grow(entry, 'text', answer.body);
-    else this.grow(entry, 'bytes', answer.body);
+    const entry: RecentAnswer = typeof answer.body === 'string' ? { etag: answer.etag, text: answer.body } : { etag: answer.etag, bytes: answer.body };
+    // Replaces the older copy; one over the budget is not kept, and the older copy goes with it.
+    this.entries?.set(resource, entry);
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries?.size ?? 0;
   }
 
   get heldBytes(): number {
-    return this.bytes;
+    return this.entries?.calculatedSize ?? 0;
   }
 
-  private forget(resource: string): void {
-    const found = this.entries.get(resource);
-    if (found === undefined) return;
-    this.entries.delete(resource);
-    this.bytes -= sizeOf(found);
-  }
-
-  private grow(entry: RecentAnswer, form: 'text' | 'bytes', value: string | Buffer): void {
+  /** The other form of a held body: setting the same entry again counts its new size (others may go to make room). */
+  private grow(resource: string, entry: RecentAnswer, form: 'text' | 'bytes', value: string | Buffer): void {
     if (form === 'text') entry.text = value as string;
     else entry.bytes = value as Buffer;
-    this.bytes += form === 'text' ? (value as string).length * 2 : (value as Buffer).length;
-    for (const [oldest, held] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= sizeOf(held);
-    }
+    this.entries?.set(resource, entry);
   }
 }
-
-const sizeOf = (entry: RecentAnswer): number => (entry.text?.length ?? 0) * 2 + (entry.bytes?.length ?? 0);
 
 /** A Lua script as a command of the client (EVALSHA, EVAL once per connection), defined once per client. */
 function scriptCommand<T>(redis: Redis, name: string, numberOfKeys: number, lua: string): T {
@@ -177,7 +167,7 @@ export class HotReadCache {
   private readonly lookupCommand: LookupCommand;
   private readonly admitCommand: AdmitCommand;
   /** Digests of recent resources (a few hundred distinct reads per tenant are typical; hashing each time costs more). */
-  private readonly digests = new Map<string, string>();
+  private readonly digests = new LRUCache<string, string>({ max: MEMO_MAX_ENTRIES });
 
   private readonly recent: RecentAnswers;
 
@@ -254,10 +244,7 @@ export class HotReadCache {
     let digest = this.digests.get(resource);
     if (digest === undefined) {
       digest = createHash('sha256').update(resource).digest('base64url').slice(0, 32);
-      if (resource.length <= MEMO_RESOURCE_MAX_CHARS) {
-        if (this.digests.size >= MEMO_MAX_ENTRIES) this.digests.clear();
-        this.digests.set(resource, digest);
-      }
+      if (resource.length <= MEMO_RESOURCE_MAX_CHARS) this.digests.set(resource, digest);
     }
     const prefix = `${this.namespace}:e:${tenantId}:`;
     const suffix = `:${digest}`;

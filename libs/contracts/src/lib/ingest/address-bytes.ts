@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Address text to bytes, written straight into a buffer: the reverse of @clarion/netflow's formatters, for encoders on
  * the ingest hot path (COPY rows, flow batch events). No allocation for IPv4 and MACs.
@@ -86,21 +88,26 @@ export function writeMac(out: Uint8Array, offset: number, text: string): boolean
   return true;
 }
 
+/** What the memo holds for a text that is not an IPv6 address (the LRU keeps no null). */
+const NOT_IPV6 = new Uint8Array(0);
+
 /**
- * IPv6 text to bytes with a bounded memo: IPv6 parsing is the slow case, and the same addresses recur across flows.
+ * IPv6 text to bytes with a bounded memo, least recently used evicted first: IPv6 parsing is the slow case, and the
+ * same addresses recur across flows.
  */
 export class Ipv6Bytes {
-  private readonly cache = new Map<string, Uint8Array | null>();
+  private readonly cache: LRUCache<string, Uint8Array>;
 
-  constructor(private readonly maxEntries = 100_000) {}
+  constructor(maxEntries = 100_000) {
+    this.cache = new LRUCache({ max: Math.max(1, maxEntries) });
+  }
 
   of(text: string): Uint8Array | null {
     let bytes = this.cache.get(text);
     if (bytes === undefined) {
-      bytes = parseIpv6(text) ?? null;
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
+      bytes = parseIpv6(text) ?? NOT_IPV6;
       this.cache.set(text, bytes);
     }
-    return bytes;
+    return bytes === NOT_IPV6 ? null : bytes;
   }
 }
