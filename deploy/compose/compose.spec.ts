@@ -152,11 +152,21 @@ describe('docker-compose.yml', () => {
     expect(compose.services['ingest'].ports).toEqual(['2055:2055/udp', '4739:4739/udp']);
   });
 
+  it('connects each service as its own database role, from a URL file only that service mounts', () => {
+    for (const name of SERVICE_NAMES) {
+      const mounted = [...composeSecretFiles(compose, name)].filter(([, file]) => /_database_url\.txt$/.test(file));
+      expect(mounted).toEqual([['/run/secrets/database_url', resolve(COMPOSE_DIR, compose.secrets[`${name}_database_url`].file)]]);
+      expect(new URL(readFileSync(containerEnv(compose, name)['DATABASE_URL_FILE'], 'utf8').trim()).username).toBe(`clarion_${name}`);
+    }
+  });
+
   it('keeps the placeholder secrets consistent: URL passwords equal the role passwords', () => {
-    const app = new URL(readSecret(compose, 'database_url'));
     const owner = new URL(readSecret(compose, 'database_migration_url'));
     const redis = new URL(readSecret(compose, 'redis_url'));
-    expect([app.username, app.password, app.host, app.pathname]).toEqual(['clarion_app', readSecret(compose, 'clarion_app_password'), 'postgres:5432', '/clarion']);
+    for (const name of SERVICE_NAMES) {
+      const url = new URL(readSecret(compose, `${name}_database_url`));
+      expect([url.username, url.password, url.host, url.pathname]).toEqual([`clarion_${name}`, readSecret(compose, `clarion_${name}_password`), 'postgres:5432', '/clarion']);
+    }
     expect([owner.username, owner.password, owner.host, owner.pathname]).toEqual(['clarion_owner', readSecret(compose, 'clarion_owner_password'), 'postgres:5432', '/clarion']);
     expect([redis.password, redis.host]).toEqual([readSecret(compose, 'redis_password'), 'redis:6379']);
     for (const name of Object.keys(compose.secrets)) expect(readSecret(compose, name)).toMatch(/dev-only/);
@@ -170,7 +180,10 @@ describe('docker-compose.yml', () => {
       for (const name of Object.keys(generated.secrets)) expect(existsSync(resolve(COMPOSE_DIR, generated.secrets[name].file))).toBe(true);
       for (const name of SERVICE_NAMES) expect(configProblems(SERVICE_ENV_CLASSES[name], containerEnv(generated, name), name)).toEqual([]);
       expect(configProblems(MigrateEnv, containerEnv(generated, 'migrate'), 'migrate')).toEqual([]);
-      expect(new URL(readSecret(generated, 'database_url')).password).toBe(readSecret(generated, 'clarion_app_password'));
+      for (const name of SERVICE_NAMES) {
+        expect(new URL(readSecret(generated, `${name}_database_url`)).password).toBe(readSecret(generated, `clarion_${name}_password`));
+        expect(readSecret(generated, `clarion_${name}_password`)).toMatch(/^[0-9a-f]{48}$/);
+      }
       expect(readSecret(generated, 'clarion_app_password')).toMatch(/^[0-9a-f]{48}$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -252,7 +265,7 @@ describe('Dockerfile', () => {
     for (const source of sources) {
       expect({ source, exists: existsSync(repoPath(source)), included: dockerContextIncludes(dockerignore, source) }).toEqual({ source, exists: true, included: true });
     }
-    for (const path of ['node_modules/yaml/package.json', 'dist/apps/gateway/src/main.js', '.git/HEAD', 'deploy/compose/secrets/database_url.txt', 'apps/gateway/src/gateway.env.spec.ts', '.env']) {
+    for (const path of ['node_modules/yaml/package.json', 'dist/apps/gateway/src/main.js', '.git/HEAD', 'deploy/compose/secrets/gateway_database_url.txt', 'apps/gateway/src/gateway.env.spec.ts', '.env']) {
       expect({ path, included: dockerContextIncludes(dockerignore, path) }).toEqual({ path, included: false });
     }
     expect(dockerContextIncludes(dockerignore, 'libs/config/src/lib/validate-env.ts')).toBe(true);

@@ -26,9 +26,14 @@ write postgres_password "$postgres_pw"
 write clarion_owner_password "$owner_pw"
 write clarion_app_password "$app_pw"
 write database_migration_url "postgres://clarion_owner:${owner_pw}@postgres:5432/clarion"
-write database_url "postgres://clarion_app:${app_pw}@postgres:5432/clarion"
+# Each service its own role and URL; the URL file is mounted into that service's container alone.
+for service in gateway auth ingest clustering retention; do
+  pw="$(random)"
+  write "clarion_${service}_password" "$pw"
+  write "${service}_database_url" "postgres://clarion_${service}:${pw}@postgres:5432/clarion"
+done
 write redis_password "$redis_pw"
 write redis_url "redis://:${redis_pw}@redis:6379"
 write grafana_admin_password "$grafana_pw"
 write auth_master_key "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
-echo "wrote 9 secret files to $dir"
+echo "wrote $(ls "$dir"/*.txt | wc -l) secret files to $dir"

@@ -6,7 +6,7 @@
  */
 import { SERVICE_NAMES, type ServiceName } from '@clarion/contracts';
 import { ensureNatsCredentials } from '@clarion/messaging';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_ENV_CLASSES } from '../../tools/config-doc/env-readers';
@@ -40,6 +40,11 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
     expect(problems).toEqual([]);
     expect(env['CLARION_ENV']).toBe('production');
     expect(configProblems(SERVICE_ENV_CLASSES[name], env, name)).toEqual([]);
+  });
+
+  it.each(SERVICE_NAMES)('connects %s as its own database role (its own key of the services Secret)', (name) => {
+    const { env } = podEnvironment(find(result, 'Deployment', name)?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name));
+    expect(new URL(readFileSync(env['DATABASE_URL_FILE'] ?? '', 'utf8').trim()).username).toBe(`clarion_${name}`);
   });
 
   it.each(SERVICE_NAMES)('probes %s on the ops port its configuration resolves to, and runs it locked down', (name) => {

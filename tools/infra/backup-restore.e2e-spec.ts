@@ -23,7 +23,7 @@ describe('backup and restore (pg_dump/pg_restore through tools/infra)', () => {
     spawnSync('bash', [resolve(REPO_ROOT, 'tools/infra', name), ...args], { env: pgEnv, encoding: 'utf8', input });
   const cli = (db: string, args: string[], input?: string) =>
     spawnSync(process.execPath, [resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js'), ...args], {
-      env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: url('clarion_app', db), LOG_LEVEL: 'warn' },
+      env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: url('clarion_auth', db), LOG_LEVEL: 'warn' },
       encoding: 'utf8',
       input,
     });

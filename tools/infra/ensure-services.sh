@@ -251,7 +251,7 @@ for db in "${dbs[@]}"; do
   out="$(PGUSER=postgres bash "$ROOT/tools/infra/db-setup.sh" "$db" 2>&1)" || die "tools/infra/db-setup.sh $db failed:
 $out"
   while IFS= read -r line; do [[ $line == created* ]] && changed "$line"; done <<<"$out"
-  for role in clarion_owner clarion_app; do
+  for role in clarion_owner clarion_app clarion_gateway clarion_auth clarion_ingest clarion_clustering clarion_retention; do
     pg_login_ok "$role" "$db" || { allow_loopback_trust "$role"; pg_login_ok "$role" "$db"; } ||
       die "role $role cannot log in to database $db on $HOST:$PG_PORT without a password"
   done

@@ -1,11 +1,9 @@
-import { DatabaseUrlOf, AccessTokenServiceEnv, EnvVar, ToInt } from '@clarion/config';
+import { AccessTokenServiceEnv, DatabaseRole, EnvVar, ToInt } from '@clarion/config';
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 
 /** Configuration of the auth service (tenants, users, sessions, tokens, API keys and the audit log). */
+@DatabaseRole('clarion_auth')
 export class AuthEnv extends AccessTokenServiceEnv {
-  @DatabaseUrlOf('clarion_auth')
-  override DATABASE_URL!: string;
-
   override OPS_PORT = 9401;
 
   @EnvVar({

@@ -68,7 +68,7 @@ describe('simulator -> ingest -> clustering (built services, private NATS as dep
     const common = {
       CLARION_ENV: 'test',
       LOG_LEVEL: 'warn',
-      DATABASE_URL: TestInfra.appUrl,
+      // No DATABASE_URL: ServiceProcess connects each service as its own role (clarion_<service>).
       REDIS_URL: TestInfra.redisUrl,
       OPS_HOST: '127.0.0.1',
       OTEL_EXPORTER_OTLP_ENDPOINT: '',

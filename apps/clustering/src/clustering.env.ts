@@ -1,7 +1,8 @@
-import { EnvVar, JetStreamServiceEnv, ToInt, ToNumber } from '@clarion/config';
+import { DatabaseRole, EnvVar, JetStreamServiceEnv, ToInt, ToNumber } from '@clarion/config';
 import { IsInt, IsNumber, IsOptional, Max, Min, ValidateBy } from 'class-validator';
 
 /** Configuration of the clustering service (endpoint profiles, clusters, SGTs and policy). */
+@DatabaseRole('clarion_clustering')
 export class ClusteringEnv extends JetStreamServiceEnv {
   override OPS_PORT = 9403;
 

@@ -29,7 +29,7 @@ describe('GET /api/v1/system/status across the five services', () => {
         OPS_HOST: '127.0.0.1',
         HTTP_PORT: String(httpPort),
         HTTP_HOST: '127.0.0.1',
-        DATABASE_URL: TestInfra.appUrl,
+        DATABASE_URL: TestInfra.serviceUrl(app),
         ...nats.envOf(app),
         REDIS_URL: TestInfra.redisUrl,
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,

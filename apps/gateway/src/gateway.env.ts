@@ -1,13 +1,11 @@
 import { API_KEY_CACHE_MAX_TTL_S } from '@clarion/persistence';
-import { DatabaseUrlOf, AccessTokenServiceEnv, EnvVar, noWildcard, ToBoolean, ToInt, ToList } from '@clarion/config';
+import { AccessTokenServiceEnv, DatabaseRole, EnvVar, noWildcard, ToBoolean, ToInt, ToList } from '@clarion/config';
 import { IsTrustProxy, notEveryHop, ToTrustProxy, type TrustProxy } from './http/trust-proxy';
 import { ArrayNotEmpty, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Configuration of the gateway, the only HTTP entry for web clients and automation. */
+@DatabaseRole('clarion_gateway')
 export class GatewayEnv extends AccessTokenServiceEnv {
-  @DatabaseUrlOf('clarion_gateway')
-  override DATABASE_URL!: string;
-
   override OPS_PORT = 9400;
 
   @EnvVar({ type: 'integer (1-65535)', description: 'Port of the public HTTP API.' })

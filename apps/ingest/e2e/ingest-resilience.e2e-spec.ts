@@ -59,7 +59,7 @@ describe('ingest resilience (built service, real PostgreSQL)', () => {
     const tenant = await createTenant('outage');
     const proxy = new TcpProxy(TestInfra.pgHost, TestInfra.pgPort);
     await proxy.open();
-    const url = new URL(TestInfra.appUrl);
+    const url = new URL(TestInfra.serviceUrl('ingest'));
     url.host = `127.0.0.1:${proxy.port}`;
     const ingest = await start({ tenantSlug: tenant.slug, spoolDir: join(work, 'outage-spool'), databaseUrl: url.toString(), env: { INGEST_BATCH_MAX_ROWS: '200' } });
     const exporter = new SyntheticExporter(7);
@@ -106,7 +106,7 @@ describe('ingest resilience (built service, real PostgreSQL)', () => {
 
     const proxy = new TcpProxy(TestInfra.pgHost, TestInfra.pgPort);
     await proxy.open();
-    const url = new URL(TestInfra.appUrl);
+    const url = new URL(TestInfra.serviceUrl('ingest'));
     url.host = `127.0.0.1:${proxy.port}`;
     const second = await start({ tenantSlug: tenant.slug, spoolDir, env, databaseUrl: url.toString() });
     await proxy.close();

@@ -1,4 +1,4 @@
-import { EnvVar, JetStreamServiceEnv, ToInt, ToList } from '@clarion/config';
+import { DatabaseRole, EnvVar, JetStreamServiceEnv, ToInt, ToList } from '@clarion/config';
 import { TENANT_SLUG_PATTERN } from '@clarion/contracts';
 import { IsInt, IsIP, IsOptional, IsString, Matches, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
 import { parseExporterTenantMap } from './tenancy/exporter-tenant-map';
@@ -52,6 +52,7 @@ function IsExporterTenantMap(options?: ValidationOptions): PropertyDecorator {
 const FIELD_REFS = /^\s*(\d{1,10}:)?\d{1,5}\s*(,\s*(\d{1,10}:)?\d{1,5}\s*)*$/;
 
 /** Configuration of the ingest service (the NetFlow v5/v9/IPFIX collector). */
+@DatabaseRole('clarion_ingest')
 export class IngestEnv extends JetStreamServiceEnv {
   override OPS_PORT = 9402;
 

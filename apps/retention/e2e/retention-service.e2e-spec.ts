@@ -54,7 +54,7 @@ describe('retention service (built process, real PostgreSQL)', () => {
       LOG_LEVEL: 'info',
       OPS_PORT: String(opsPort),
       OPS_HOST: '127.0.0.1',
-      DATABASE_URL: TestInfra.appUrl,
+      DATABASE_URL: TestInfra.serviceUrl('retention'),
       ...nats.envOf('retention'),
       REDIS_URL: TestInfra.redisUrl,
       OTEL_EXPORTER_OTLP_ENDPOINT: '',

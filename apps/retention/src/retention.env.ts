@@ -1,7 +1,8 @@
-import { EnvVar, BaseServiceEnv, ToInt } from '@clarion/config';
+import { BaseServiceEnv, DatabaseRole, EnvVar, ToInt } from '@clarion/config';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
 /** Configuration of the retention service (the data lifecycle: flows expired past their retention). */
+@DatabaseRole('clarion_retention')
 export class RetentionEnv extends BaseServiceEnv {
   override OPS_PORT = 9404;
 

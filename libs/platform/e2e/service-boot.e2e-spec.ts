@@ -57,7 +57,7 @@ describe('service boot', () => {
         LOG_LEVEL: 'warn',
         OPS_PORT: String(opsPort),
         OPS_HOST: '127.0.0.1',
-        DATABASE_URL: TestInfra.appUrl,
+        DATABASE_URL: TestInfra.serviceUrl('auth'),
         ...nats.envOf('auth'),
         REDIS_URL: TestInfra.redisUrl,
         OTEL_EXPORTER_OTLP_ENDPOINT: '',

@@ -35,7 +35,7 @@ const DIST = join(ROOT, 'dist');
 const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
 const RATE = Number(env('BENCH_RATE', '100000'));
 const SECONDS = Number(env('BENCH_SECONDS', '60'));
-const APP_URL = env('BENCH_DATABASE_URL', 'postgres://clarion_app@127.0.0.1:5432/clarion');
+const APP_URL = env('BENCH_DATABASE_URL', 'postgres://clarion_ingest@127.0.0.1:5432/clarion');
 const OWNER_URL = env('BENCH_OWNER_URL', 'postgres://clarion_owner@127.0.0.1:5432/clarion');
 const NATS_URL = env('BENCH_NATS_URL', 'nats://127.0.0.1:4222');
 const REDIS_URL = env('BENCH_REDIS_URL', 'redis://127.0.0.1:6379');

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 export const COMMON_ENV = {
   CLARION_ENV: 'test',
   LOG_LEVEL: 'warn',
-  DATABASE_URL: TestInfra.appUrl,
+  // No DATABASE_URL: ServiceProcess connects each service as its own role (clarion_<service>).
   NATS_URL: TestInfra.natsUrl,
   REDIS_URL: TestInfra.redisUrl,
   OPS_HOST: '127.0.0.1',
@@ -123,7 +123,7 @@ export async function sendToIngest(port: number, packets: readonly Uint8Array[])
 export function createAdminWithCli(tenant: string, email: string, password: string): void {
   execFileSync(process.execPath, [resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js'), 'admin', 'create', '--tenant', tenant, '--email', email, '--name', 'E2E Admin', '--password-stdin'], {
     input: password,
-    env: { PATH: process.env['PATH'] ?? '', ...COMMON_ENV },
+    env: { PATH: process.env['PATH'] ?? '', ...COMMON_ENV, DATABASE_URL: TestInfra.serviceUrl('auth') },
     stdio: ['pipe', 'ignore', 'pipe'],
   });
 }

@@ -74,7 +74,7 @@ export class IngestUnderTest {
       LOG_LEVEL: 'info',
       OPS_PORT: String(opsPort),
       OPS_HOST: '127.0.0.1',
-      DATABASE_URL: options.databaseUrl ?? TestInfra.appUrl,
+      DATABASE_URL: options.databaseUrl ?? TestInfra.serviceUrl('ingest'),
       ...options.nats.envOf('ingest'),
       REDIS_URL: TestInfra.redisUrl,
       OTEL_EXPORTER_OTLP_ENDPOINT: '',

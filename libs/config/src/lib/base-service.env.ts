@@ -1,9 +1,25 @@
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
-import { EnvVar } from './env-metadata';
+import { EnvVar, type EnvVarOptions } from './env-metadata';
 import { mustBeTrue, notEmpty, urlHasPassword } from './production-rules';
 import { ToBoolean, ToInt, ToNumber } from './transforms';
 
 export const CLARION_ENVIRONMENTS = ['development', 'test', 'production'] as const;
+
+const DATABASE_URL_VARIABLE: EnvVarOptions = {
+  type: 'postgres:// URL',
+  secret: true,
+  production: [urlHasPassword],
+  description:
+    "PostgreSQL connection as the service's own role (clarion_gateway, clarion_auth, clarion_ingest, clarion_clustering or clarion_retention): not the table owner, granted only what that service uses, and bound by row-level security.",
+};
+
+/**
+ * The service's own database role, on its env class: outside production DATABASE_URL defaults to that role on the
+ * local development database (trust authentication, see tools/infra/ensure-services.sh).
+ */
+export function DatabaseRole(role: `clarion_${string}`): ClassDecorator {
+  return (envClass) => EnvVar({ ...DATABASE_URL_VARIABLE, devDefault: `postgres://${role}@127.0.0.1:5432/clarion` })(envClass.prototype as object, 'DATABASE_URL');
+}
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Variables every Clarion service reads. Each app's env class extends this one. */
@@ -77,13 +93,8 @@ export class BaseServiceEnv {
   @IsString()
   RPC_TRUSTED_KEYS?: string;
 
-  @EnvVar({
-    type: 'postgres:// URL',
-    secret: true,
-    devDefault: 'postgres://clarion_app@127.0.0.1:5432/clarion',
-    production: [urlHasPassword],
-    description: 'PostgreSQL connection of the application role (not the table owner, so row-level security applies).',
-  })
+  // Each service's env class names its role with @DatabaseRole, which gives this variable its development default.
+  @EnvVar(DATABASE_URL_VARIABLE)
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
   DATABASE_URL!: string;
 

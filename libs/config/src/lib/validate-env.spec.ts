@@ -2,7 +2,7 @@ import { IsInt, IsString, Matches, Min } from 'class-validator';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BaseServiceEnv } from './base-service.env';
+import { BaseServiceEnv, DatabaseRole } from './base-service.env';
 import { ConfigValidationError } from './config-validation.error';
 import { describeEnv, EnvVar } from './env-metadata';
 import { noWildcard, urlHasPassword } from './production-rules';
@@ -10,6 +10,7 @@ import { ToBoolean, ToInt, ToList } from './transforms';
 import { validateEnv } from './validate-env';
 import { IsBoolean } from 'class-validator';
 
+@DatabaseRole('clarion_app')
 class SampleEnv extends BaseServiceEnv {
   override OPS_PORT = 9999;
 

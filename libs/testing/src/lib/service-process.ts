@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { TestInfra } from './test-infra';
 
 /** The workspace root (where nx.json is), whether this file runs from its TypeScript source or from dist/. */
 function workspaceRoot(from: string): string {
@@ -17,7 +18,8 @@ export type LogLine = Record<string, unknown> & { msg?: string; service?: string
 
 /**
  * One built Clarion service (`dist/apps/<app>/src/main.js`) run as a real process, the way `npm start` and a
- * container run it. Collects its JSON log lines and stderr for assertions.
+ * container run it. Collects its JSON log lines and stderr for assertions. It connects to the test database as its
+ * own role (`clarion_<app>`, TestInfra.serviceUrl) unless `env` names a DATABASE_URL.
  */
 export class ServiceProcess {
   readonly logs: LogLine[] = [];
@@ -40,7 +42,7 @@ export class ServiceProcess {
   start(): this {
     const child = spawn(process.execPath, [...this.nodeArgs, resolve(REPO_ROOT, 'dist/apps', this.app, 'src/main.js')], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', ...this.env },
+      env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: TestInfra.roleUrl(`clarion_${this.app}`), ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
