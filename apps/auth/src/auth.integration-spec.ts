@@ -1,6 +1,7 @@
 import { AccessTokenVerifier, DomainException, ErrorCode, permissionsOfRoles, type ActorDto } from '@clarion/contracts';
 import { validateEnv } from '@clarion/config';
-import { Database, RedisClient } from '@clarion/persistence';
+import { Database, RedisClient, RevokedSessionsStore } from '@clarion/persistence';
+import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import { createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
@@ -11,6 +12,7 @@ import { AuthEnv } from './auth.env';
 import { KeyRingService } from './keys/key-ring.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { SessionService } from './sessions/session.service';
+import { SessionRevocations } from './sessions/session-revocations';
 import { AccountUnlockService } from './throttle/account-unlock.service';
 import { LoginThrottleService } from './throttle/login-throttle.service';
 import { TokenService } from './tokens/token.service';
@@ -38,11 +40,13 @@ describe('auth service (real PostgreSQL and Redis)', () => {
   const keys = new KeyRingService(db, env, logger);
   const tokens = new TokenService(keys, env);
   const throttle = new LoginThrottleService(redis, env);
-  const sessions = new SessionService(db, env, hasher, tokens, throttle, audit, logger);
+  // Never started: revocations go to the revoked set in Redis, and their event goes nowhere (the e2e suites hear it).
+  const revocations = new SessionRevocations(redis, new NatsConnectionHolder(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'auth-test' }), logger), env, logger);
+  const sessions = new SessionService(db, env, hasher, tokens, throttle, audit, logger, revocations);
   const apiKeys = new ApiKeyService(db, audit, redis, env);
-  const users = new UserService(db, hasher, audit, apiKeys);
+  const users = new UserService(db, hasher, audit, apiKeys, revocations);
   const unlocks = new AccountUnlockService(db, throttle, audit);
-  const passwords = new PasswordChangeService(db, hasher, throttle, audit);
+  const passwords = new PasswordChangeService(db, hasher, throttle, audit, revocations);
   const verifier = new AccessTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, fetchJwks: async () => ({ keys: await keys.jwks() }) as JSONWebKeySet, minRefreshIntervalMs: 0 });
   const run = randomUUID().slice(0, 8);
   const tenant = `acme-${run}`;
@@ -178,6 +182,26 @@ describe('auth service (real PostgreSQL and Redis)', () => {
     });
   });
 
+  describe('revoked sessions', () => {
+    const revoked = () => new RevokedSessionsStore(redis).live();
+
+    it('puts every ended session in the revoked set for as long as its access tokens live: logout, revoke, disable', async () => {
+      const one = await login('ada@acme.example', STRONG);
+      await sessions.logout(one.refreshToken);
+      const until = (await revoked()).get(one.sessionId);
+      expect(until).toBeGreaterThan(Date.now() + (env.ACCESS_TOKEN_TTL_S - 5) * 1000);
+      const two = await login('ada@acme.example', STRONG);
+      await sessions.revoke({ ...adminActor(), sessionId: two.sessionId }, two.sessionId);
+      expect((await revoked()).has(two.sessionId)).toBe(true);
+      const gil = await users.create({ actor: adminActor(), email: 'gil@acme.example', displayName: 'Gil', roles: ['viewer'], password: STRONG });
+      const first = await login('gil@acme.example', STRONG);
+      const second = await login('gil@acme.example', STRONG);
+      await users.update({ actor: adminActor(), userId: gil.id, status: 'disabled' });
+      const set = await revoked();
+      expect(set.has(first.sessionId) && set.has(second.sessionId)).toBe(true);
+    });
+  });
+
   describe('brute force', () => {
     it('locks an account after 5 failures in the window, refuses even the right password, then releases it', async () => {
       await users.create({ actor: adminActor(), email: 'bob@acme.example', displayName: 'Bob', roles: ['viewer'], password: STRONG });
@@ -282,7 +306,7 @@ describe('auth service (real PostgreSQL and Redis)', () => {
     it('unlocks a throttled account without touching its password', async () => {
       // A block of ten minutes, so only the unlock can end it within the test.
       const throttle10 = new LoginThrottleService(redis, { ...env, LOGIN_LOCKOUT_BASE_S: 600 } as AuthEnv);
-      const sessions10 = new SessionService(db, env, hasher, tokens, throttle10, audit, logger);
+      const sessions10 = new SessionService(db, env, hasher, tokens, throttle10, audit, logger, revocations);
       const unlocks10 = new AccountUnlockService(db, throttle10, audit);
       const attempt = (password: string) => sessions10.login({ tenant, email: 'lou@acme.example', password, sourceIp: '192.0.2.77', userAgent: 'jest' });
       const lou = await users.create({ actor: adminActor(), email: 'lou@acme.example', displayName: 'Lou', roles: ['viewer'], password: STRONG });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiKeyService } from './api-keys/api-key.service';
+import { SessionRevocations } from './sessions/session-revocations';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
@@ -28,6 +29,7 @@ import { UsersController } from './users/users.controller';
   providers: [
     AccountUnlockService,
     ApiKeyService,
+    SessionRevocations,
     AuditService,
     BootstrapAdmin,
     KeyRingService,

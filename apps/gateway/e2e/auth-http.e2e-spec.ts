@@ -13,7 +13,8 @@ describe('auth over HTTP (gateway + auth processes)', () => {
 
   beforeAll(async () => {
     createAdminWithCli(tenant, 'root@e2e.example', password);
-    stack = await startStack();
+    // Two gateways: a revocation must reach every instance, not only the one that forwarded it.
+    stack = await startStack({ gateways: 2 });
     base = stack.bases[0]!;
   });
 
@@ -37,6 +38,36 @@ describe('auth over HTTP (gateway + auth processes)', () => {
     const reused = await post('/api/v1/auth/refresh', { refreshToken: pair.refreshToken });
     expect(reused.status).toBe(401);
     expect(reused.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it("stops a session's access tokens at once on every gateway: after logout, and after revoking all sessions", async () => {
+    const signIn = async () => (await (await post('/api/v1/auth/login', { tenant, email: 'root@e2e.example', password })).json()) as { accessToken: string; refreshToken: string };
+    const me = (gateway: number, token: string) => fetch(`${stack.bases[gateway]}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+    const waitFor401 = async (gateway: number, token: string): Promise<number> => {
+      const started = Date.now();
+      while ((await me(gateway, token)).status !== 401) {
+        if (Date.now() - started > 5000) throw new Error(`gateway ${gateway} still accepts the token of an ended session`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return Date.now() - started;
+    };
+    const pair = await signIn();
+    // Both gateways have verified (and remember) the token before the logout.
+    expect((await me(0, pair.accessToken)).status).toBe(200);
+    expect((await me(1, pair.accessToken)).status).toBe(200);
+    expect((await post('/api/v1/auth/logout', { refreshToken: pair.refreshToken })).status).toBe(200);
+    // "At once": the event reaches both within moments, well before the 2 s catch-up poll.
+    expect(await waitFor401(0, pair.accessToken)).toBeLessThan(1500);
+    expect(await waitFor401(1, pair.accessToken)).toBeLessThan(1500);
+    const refused = await me(1, pair.accessToken);
+    expect(await refused.json()).toMatchObject({ code: 'UNAUTHENTICATED', detail: 'the session of this token has ended' });
+
+    const [a, b] = [await signIn(), await signIn()];
+    expect((await me(1, b.accessToken)).status).toBe(200);
+    const all = await fetch(`${stack.bases[0]}/api/v1/auth/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${a.accessToken}` } });
+    expect(all.status).toBe(200);
+    await waitFor401(1, b.accessToken);
+    await waitFor401(0, a.accessToken);
   });
 
   it('answers 401 problem+json without a credential, with a forged one and with a malformed header', async () => {

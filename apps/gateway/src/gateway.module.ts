@@ -12,6 +12,7 @@ import { HotReadInterceptor } from './cache/hot-read.interceptor';
 import { HotReadService } from './cache/hot-read.service';
 import { InvalidateHotReadsInterceptor } from './cache/invalidate-hot-reads.interceptor';
 import { GatewayEvents } from './events/gateway-events.service';
+import { RevokedSessions } from './auth/revoked-sessions.service';
 import { LiveStreamService } from './stream/live-stream.service';
 import { CredentialVerifierService } from './auth/credential-verifier.service';
 import { DocsController, OpenApiDocumentHolder } from './docs/docs.controller';
@@ -70,6 +71,7 @@ export const GATEWAY_CONTROLLERS = [
     CsvBodyParser,
     OpenApiDocumentHolder,
     GatewayEvents,
+    RevokedSessions,
     HotReadService,
     HotReadInterceptor,
     InvalidateHotReadsInterceptor,

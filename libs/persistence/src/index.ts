@@ -30,3 +30,4 @@ export * from './repositories/sgt.repository';
 export * from './repositories/membership-override.repository';
 export * from './repositories/policy-edge.repository';
 export * from './repositories/identity.repository';
+export * from './lib/revoked-sessions';

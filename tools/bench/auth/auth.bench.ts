@@ -12,6 +12,7 @@
  */
 import { AccessTokenVerifier, permissionsOfRoles } from '@clarion/contracts';
 import { validateEnv } from '@clarion/config';
+import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { createLogger } from '@clarion/observability';
 import { ApiKeyCache, Database, RedisClient } from '@clarion/persistence';
 import type { JSONWebKeySet } from 'jose';
@@ -22,6 +23,7 @@ import { AuditService } from '../../../apps/auth/src/audit/audit.service';
 import { AuthEnv } from '../../../apps/auth/src/auth.env';
 import { KeyRingService } from '../../../apps/auth/src/keys/key-ring.service';
 import { PasswordHasherService } from '../../../apps/auth/src/passwords/password-hasher.service';
+import { SessionRevocations } from '../../../apps/auth/src/sessions/session-revocations';
 import { SessionService } from '../../../apps/auth/src/sessions/session.service';
 import { LoginThrottleService } from '../../../apps/auth/src/throttle/login-throttle.service';
 import { TokenService } from '../../../apps/auth/src/tokens/token.service';
@@ -56,9 +58,11 @@ async function main(): Promise<void> {
   const audit = new AuditService(db);
   const keys = new KeyRingService(db, env, logger);
   const tokens = new TokenService(keys, env);
-  const sessions = new SessionService(db, env, hasher, tokens, new LoginThrottleService(redis, env), audit, logger);
+  // Revocations reach Redis; their event goes nowhere (no NATS connection in this in-process bench).
+  const revocations = new SessionRevocations(redis, new NatsConnectionHolder(natsConnectionOptions({ servers: env.NATS_URL, name: 'bench-auth' }), logger), env, logger);
+  const sessions = new SessionService(db, env, hasher, tokens, new LoginThrottleService(redis, env), audit, logger, revocations);
   const apiKeys = new ApiKeyService(db, audit, redis, env);
-  const users = new UserService(db, hasher, audit, apiKeys);
+  const users = new UserService(db, hasher, audit, apiKeys, revocations);
   await keys.ensureActiveKey();
 
   const tenant = `bench-${randomUUID().slice(0, 8)}`;

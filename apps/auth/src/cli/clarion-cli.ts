@@ -9,11 +9,15 @@
  *
  * Passwords are never taken from the command line (it is visible to every user of the machine in `ps`).
  */
+// The services it builds carry Nest's decorators (DI metadata), as in a service process.
+import 'reflect-metadata';
 import { createLogger } from '@clarion/observability';
+import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { Database, RedisClient, TenantEntity } from '@clarion/persistence';
 import { loadEnvOrExit } from '@clarion/platform';
 import { readFileSync } from 'node:fs';
 import { ApiKeyService } from '../api-keys/api-key.service';
+import { SessionRevocations } from '../sessions/session-revocations';
 import { AuditService } from '../audit/audit.service';
 import { AuthEnv } from '../auth.env';
 import { KeyRingService } from '../keys/key-ring.service';
@@ -49,8 +53,10 @@ async function main(): Promise<number> {
   try {
     switch (cli.kind) {
       case 'admin-create': {
-        // Creating a user touches no API key: the key service's Redis client is never connected (lazy).
-        const users = new UserService(db, new PasswordHasherService(env), audit, new ApiKeyService(db, audit, new RedisClient(env.REDIS_URL, 'clarion-cli', logger), env));
+        // Creating a user touches no API key and ends no session: Redis (lazy) and NATS are never connected.
+        const redis = new RedisClient(env.REDIS_URL, 'clarion-cli', logger);
+        const nats = new NatsConnectionHolder(natsConnectionOptions({ servers: env.NATS_URL, name: 'clarion-cli' }), logger);
+        const users = new UserService(db, new PasswordHasherService(env), audit, new ApiKeyService(db, audit, redis, env), new SessionRevocations(redis, nats, env, logger));
         const user = await users.createAdmin({
           tenantSlug: cli.tenant,
           tenantName: cli.tenantName,

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { AuthEnv } from '../auth.env';
+import { SessionRevocations } from './session-revocations';
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasherService } from '../passwords/password-hasher.service';
 import { LoginThrottleService } from '../throttle/login-throttle.service';
@@ -45,6 +46,7 @@ export class SessionService {
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   async login(request: LoginRequestDto): Promise<TokenPairResponseDto> {
@@ -145,6 +147,7 @@ export class SessionService {
       if (consumed === 'reused') {
         // A refresh token used twice means it was copied: end the whole session for everyone holding it.
         await sessions.revoke(sessionId, 'refresh_token_reuse');
+        await this.revocations.ended(tenantId, [sessionId]);
         await this.audit.append(m, {
           tenantId,
           actorType: 'user',
@@ -164,6 +167,7 @@ export class SessionService {
       const user = await new UserRepository(m).findById(session.userId);
       if (!user || user.status !== 'active') {
         await sessions.revoke(sessionId, 'user_disabled');
+        await this.revocations.ended(tenantId, [sessionId]);
         return { error: 'expired' as const };
       }
       const idleExpiresAt = new Date(Math.min(session.absoluteExpiresAt.getTime(), now + this.env.SESSION_IDLE_TTL_S * 1000));
@@ -202,6 +206,7 @@ export class SessionService {
       const consumed = session ? await sessions.consumeRefreshToken(hashToken(refreshToken), sessionId) : 'unknown';
       if (!session || consumed !== 'fresh') return { revoked: false };
       const revoked = await sessions.revoke(sessionId, 'logout');
+      await this.revocations.ended(tenantId, [sessionId]);
       await this.audit.append(m, { tenantId, actorType: 'user', actorId: session.userId, action: 'auth.logout', target: sessionId, outcome: 'success' });
       return { revoked };
     });
@@ -230,8 +235,11 @@ export class SessionService {
         const session = await sessions.findById(sessionId);
         if (!session || session.userId !== userId) throw new DomainException(ErrorCode.NotFound, 'no such session');
         revoked = (await sessions.revoke(sessionId, 'revoked_by_user')) ? 1 : 0;
+        await this.revocations.ended(actor.tenantId, [sessionId]);
       } else {
-        revoked = await sessions.revokeAllOfUser(userId, 'revoked_all_by_user');
+        const ended = await sessions.revokeAllOfUser(userId, 'revoked_all_by_user');
+        await this.revocations.ended(actor.tenantId, ended);
+        revoked = ended.length;
       }
       await this.audit.append(m, {
         tenantId: actor.tenantId,

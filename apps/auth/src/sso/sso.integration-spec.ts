@@ -2,9 +2,11 @@ import { AccessTokenVerifier, ErrorCode, permissionsOfRoles, type ActorDto, type
 import { validateEnv } from '@clarion/config';
 import { Database, FeatureFlagRepository, RedisClient, SsoConfigRepository, UserRepository } from '@clarion/persistence';
 import { TestInfra, testLogger } from '@clarion/testing';
+import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import type { JSONWebKeySet } from 'jose';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ApiKeyService } from '../api-keys/api-key.service';
+import { SessionRevocations } from '../sessions/session-revocations';
 import { AuditService } from '../audit/audit.service';
 import { AuthEnv } from '../auth.env';
 import { KeyRingService } from '../keys/key-ring.service';
@@ -33,8 +35,9 @@ describe('single sign-on through a real OpenID Provider', () => {
   const hasher = new PasswordHasherService(env);
   const audit = new AuditService(db);
   const keys = new KeyRingService(db, env, logger);
-  const sessions = new SessionService(db, env, hasher, new TokenService(keys, env), new LoginThrottleService(redis, env), audit, logger);
-  const users = new UserService(db, hasher, audit, new ApiKeyService(db, audit, redis, env));
+  const revocations = new SessionRevocations(redis, new NatsConnectionHolder(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'sso-test' }), logger), env, logger);
+  const sessions = new SessionService(db, env, hasher, new TokenService(keys, env), new LoginThrottleService(redis, env), audit, logger, revocations);
+  const users = new UserService(db, hasher, audit, new ApiKeyService(db, audit, redis, env), revocations);
   const configs = new SsoConfigService(db, audit, env);
   const sso = new SsoLoginService(db, configs, new OidcClient(env), new SsoStateStore(redis), sessions, audit, logger);
   const verifier = new AccessTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, fetchJwks: async () => ({ keys: await keys.jwks() }) as JSONWebKeySet, minRefreshIntervalMs: 0 });

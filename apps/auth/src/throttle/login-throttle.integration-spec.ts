@@ -2,8 +2,10 @@ import { DomainException, ErrorCode, permissionsOfRoles, type ActorDto } from '@
 import { validateEnv } from '@clarion/config';
 import { Database, RedisClient } from '@clarion/persistence';
 import { TestInfra, testLogger } from '@clarion/testing';
+import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { randomInt, randomUUID } from 'node:crypto';
 import { ApiKeyService } from '../api-keys/api-key.service';
+import { SessionRevocations } from '../sessions/session-revocations';
 import { AuditService } from '../audit/audit.service';
 import { AuthEnv } from '../auth.env';
 import { KeyRingService } from '../keys/key-ring.service';
@@ -38,7 +40,8 @@ describe('login throttling (real Redis)', () => {
   const audit = new AuditService(db);
   const keys = new KeyRingService(db, baseEnv, logger);
   const tokens = new TokenService(keys, baseEnv);
-  const users = new UserService(db, hasher, audit, new ApiKeyService(db, audit, redis, baseEnv));
+  const revocations = new SessionRevocations(redis, new NatsConnectionHolder(natsConnectionOptions({ servers: TestInfra.natsUrl, name: 'throttle-test' }), logger), baseEnv, logger);
+  const users = new UserService(db, hasher, audit, new ApiKeyService(db, audit, redis, baseEnv), revocations);
   const run = randomUUID().slice(0, 8);
   const tenant = `throttle-${run}`;
   let tenantId = '';
@@ -51,9 +54,9 @@ describe('login throttling (real Redis)', () => {
     return {
       env,
       throttle,
-      sessions: new SessionService(db, env, hasher, tokens, throttle, audit, logger),
+      sessions: new SessionService(db, env, hasher, tokens, throttle, audit, logger, revocations),
       unlocks: new AccountUnlockService(db, throttle, audit),
-      passwords: new PasswordChangeService(db, hasher, throttle, audit),
+      passwords: new PasswordChangeService(db, hasher, throttle, audit, revocations),
     };
   };
   /** A /24 of the benchmarking range (RFC 2544) no other test of this run uses, so address limits start empty. */

@@ -4,6 +4,7 @@ import { Database, SessionRepository, TenantRepository, UserRepository } from '@
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasherService } from '../passwords/password-hasher.service';
 import { assertAcceptablePassword } from '../passwords/password-policy';
+import { SessionRevocations } from '../sessions/session-revocations';
 import { LoginThrottleService } from '../throttle/login-throttle.service';
 
 /**
@@ -18,6 +19,7 @@ export class PasswordChangeService {
     private readonly hasher: PasswordHasherService,
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditService,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   async changePassword(request: ChangePasswordRequestDto): Promise<{ changed: true }> {
@@ -47,7 +49,8 @@ export class PasswordChangeService {
       // Whoever else holds a session of this user (the reason one changes a password) is signed out; the session
       // that changed it stays.
       const ended = await new SessionRepository(m).revokeOthersOfUser(user.id, actor.sessionId, 'password_changed');
-      await this.audit.append(m, { tenantId: actor.tenantId, actorType: 'user', actorId: user.id, action: 'user.password_change', target: user.id, outcome: 'success', ...client, details: { otherSessionsEnded: ended } });
+      await this.revocations.ended(actor.tenantId, ended);
+      await this.audit.append(m, { tenantId: actor.tenantId, actorType: 'user', actorId: user.id, action: 'user.password_change', target: user.id, outcome: 'success', ...client, details: { otherSessionsEnded: ended.length } });
     });
     return { changed: true };
   }

@@ -13,6 +13,7 @@ import {
 } from '@clarion/contracts';
 import { Database, SessionRepository, TenantRepository, UserRepository, type UserRow } from '@clarion/persistence';
 import { ApiKeyService } from '../api-keys/api-key.service';
+import { SessionRevocations } from '../sessions/session-revocations';
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasherService } from '../passwords/password-hasher.service';
 import { assertAcceptablePassword } from '../passwords/password-policy';
@@ -42,6 +43,7 @@ export class UserService {
     private readonly hasher: PasswordHasherService,
     private readonly audit: AuditService,
     private readonly apiKeys: ApiKeyService,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   async create(request: CreateUserRequestDto): Promise<UserDto> {
@@ -117,7 +119,7 @@ export class UserService {
         await users.updateStatus(user.id, request.status);
         let keysRevoked = 0;
         if (request.status === 'disabled') {
-          await new SessionRepository(m).revokeAllOfUser(user.id, 'user_disabled');
+          await this.revocations.ended(actor.tenantId, await new SessionRepository(m).revokeAllOfUser(user.id, 'user_disabled'));
           keysRevoked = await this.apiKeys.revokeKeysOf(m, user.id);
         }
         await this.audit.append(m, { ...audit, action: 'user.status_change', details: { from: user.status, to: request.status, keysRevoked } });
@@ -142,7 +144,7 @@ export class UserService {
     const hash = await this.hasher.hash(request.temporaryPassword);
     return this.db.withTenant(actor.tenantId, async (m) => {
       await new UserRepository(m).updatePassword(user.id, hash, true);
-      await new SessionRepository(m).revokeAllOfUser(user.id, 'password_reset');
+      await this.revocations.ended(actor.tenantId, await new SessionRepository(m).revokeAllOfUser(user.id, 'password_reset'));
       await this.audit.append(m, { tenantId: actor.tenantId, actorType: actor.kind, actorId: actor.id, action: 'user.password_reset', target: user.id, outcome: 'success', sourceIp: actor.sourceIp, userAgent: actor.userAgent });
       return toUserDto({ ...user, mustChangePassword: true });
     });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import {
   AccessTokenVerifier,
   DomainException,
@@ -16,6 +16,7 @@ import { ApiKeyCache, RedisClient } from '@clarion/persistence';
 import type { JSONWebKeySet } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { GatewayEnv } from '../gateway.env';
+import { RevokedSessions } from './revoked-sessions.service';
 
 const API_KEY_PATTERN = /^clr_[a-z0-9]{8,16}_[A-Za-z0-9_-]{20,100}$/;
 /**
@@ -64,13 +65,15 @@ export class CredentialVerifierService {
     private readonly rpc: RpcClient,
     redis: RedisClient,
     env: GatewayEnv,
+    /** Sessions ended since their tokens were issued: those tokens are refused at once (absent in unit tests). */
+    @Optional() private readonly revoked?: RevokedSessions,
   ) {
     this.tokens = new AccessTokenVerifier({
       issuer: env.AUTH_ISSUER,
       audience: env.AUTH_AUDIENCE,
       fetchJwks: async () => (await this.rpc.send<JwksResponseDto>(Subjects.auth.jwks, {})) as unknown as JSONWebKeySet,
     });
-    this.apiKeys = new ApiKeyCache(redis, env.API_KEY_CACHE_TTL_S);
+    this.apiKeys = new ApiKeyCache(redis, env.API_KEY_CACHE_TTL_S, ApiKeyCache.macKeyFrom(env.RPC_SIGNING_KEY));
   }
 
   /** `apiKeyCacheRead`: the shared cache was read for this request already (a miss), so an API key goes to auth. */
@@ -87,7 +90,9 @@ export class CredentialVerifierService {
       const principal = (options.apiKeyCacheRead ? null : await this.apiKeys.get(presented)) ?? (await this.verifyApiKey(presented));
       return actorOfApiKey(principal, client);
     }
-    return actorOfToken(await this.verifyToken(presented), client);
+    const verified = await this.verifyToken(presented);
+    if (this.revoked?.isRevoked(verified.claims.sid)) throw new DomainException(ErrorCode.Unauthenticated, 'the session of this token has ended');
+    return actorOfToken(verified, client);
   }
 
   /**
@@ -98,7 +103,8 @@ export class CredentialVerifierService {
     const presented = presentedCredential(headers);
     // Only tokens are remembered; an API key (in either header) is never found here.
     const known = typeof presented === 'string' ? this.verifiedTokens.get(presented) : undefined;
-    return known === undefined ? undefined : actorOfToken(known, client);
+    // A token of an ended session is left to `verify`, which refuses it.
+    return known === undefined || this.revoked?.isRevoked(known.claims.sid) ? undefined : actorOfToken(known, client);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { EventSubjects, type ClusteringJobProgressEvent, type ClustersUpdatedEvent, type IngestRatesEvent } from '@clarion/contracts';
+import { EventSubjects, type ClusteringJobProgressEvent, type ClustersUpdatedEvent, type IngestRatesEvent, type SessionsRevokedEvent } from '@clarion/contracts';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
 import type { Subscription } from 'nats';
 import type { GatewayEnv } from '../gateway.env';
@@ -9,6 +9,7 @@ export interface GatewayEventMap {
   [EventSubjects.clustersUpdated]: ClustersUpdatedEvent;
   [EventSubjects.clusteringJobProgress]: ClusteringJobProgressEvent;
   [EventSubjects.ingestRates]: IngestRatesEvent;
+  [EventSubjects.sessionsRevoked]: SessionsRevokedEvent;
 }
 
 export type GatewayEventSubject = keyof GatewayEventMap;
@@ -53,7 +54,7 @@ export class GatewayEvents implements OnApplicationBootstrap, BeforeApplicationS
     void this.runtime.nats
       .whenConnected()
       .then((nc) => {
-        for (const subject of [EventSubjects.clustersUpdated, EventSubjects.clusteringJobProgress, EventSubjects.ingestRates] as const) {
+        for (const subject of [EventSubjects.clustersUpdated, EventSubjects.clusteringJobProgress, EventSubjects.ingestRates, EventSubjects.sessionsRevoked] as const) {
           const subscription = nc.subscribe(subject, {
             callback: (err, message) => {
               if (err) return;

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { Counter, Gauge } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CredentialVerifierService } from '../auth/credential-verifier.service';
+import { RevokedSessions } from '../auth/revoked-sessions.service';
 import { GatewayEvents } from '../events/gateway-events.service';
 import type { GatewayEnv } from '../gateway.env';
 import { StreamHub, type StreamClient, type StreamMessageType } from './stream-hub';
@@ -48,8 +49,8 @@ interface Credential {
  * `clarion.v1, bearer.<token>` subprotocols for browsers; never a token in the URL, which would end up in logs), one
  * room per tenant, pushing cluster updates, clustering job progress and ingest rates to the clients whose permissions
  * allow each kind. A browser's Origin must be in the CORS allow-list. The credential is checked again every minute
- * (a revoked API key or a disabled user is disconnected) and an access token's connection closes when the token
- * expires (4401: reconnect with a fresh token).
+ * (a revoked API key or a disabled user is disconnected), a connection whose session ends closes at once, and an
+ * access token's connection closes when the token expires (4401: reconnect with a fresh token).
  */
 @Injectable()
 export class LiveStreamService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -70,6 +71,7 @@ export class LiveStreamService implements OnApplicationBootstrap, BeforeApplicat
     private readonly adapterHost: HttpAdapterHost,
     private readonly credentials: CredentialVerifierService,
     private readonly events: GatewayEvents,
+    private readonly revoked: RevokedSessions,
   ) {
     const registry = runtime.metrics.registry;
     this.connections = new Gauge({ name: 'clarion_gateway_stream_connections', help: 'Open live-stream WebSocket connections.', registers: [registry] });
@@ -107,6 +109,13 @@ export class LiveStreamService implements OnApplicationBootstrap, BeforeApplicat
     this.events.on(EventSubjects.clustersUpdated, forward('clusters.updated'));
     this.events.on(EventSubjects.clusteringJobProgress, forward('job.progress'));
     this.events.on(EventSubjects.ingestRates, forward('ingest.rates'));
+    // A session that ends (logout, revocation, a disabled user) loses its live stream at once.
+    this.revoked.onRevoked((sessionIds) => {
+      const ended = new Set(sessionIds);
+      for (const client of this.hub.clients()) {
+        if (client.actor.sessionId !== undefined && ended.has(client.actor.sessionId)) client.socket.close(CLOSE_CREDENTIAL_EXPIRED, 'session ended');
+      }
+    });
     const ping = setInterval(() => this.pingAll(), this.runtime.env.STREAM_PING_INTERVAL_S * 1000);
     ping.unref();
     this.timers.add(ping);

@@ -58,6 +58,7 @@ export const EVENT_PUBLISHERS: Record<string, ServiceName> = {
   [EventSubjects.clustersUpdated]: 'clustering',
   [EventSubjects.clusteringJobProgress]: 'clustering',
   [EventSubjects.ingestRates]: 'ingest',
+  [EventSubjects.sessionsRevoked]: 'auth',
 };
 
 /** Events and the services that listen to them. */
@@ -65,6 +66,7 @@ export const EVENT_SUBSCRIBERS: Record<string, ServiceName[]> = {
   [EventSubjects.clustersUpdated]: ['gateway'],
   [EventSubjects.clusteringJobProgress]: ['gateway'],
   [EventSubjects.ingestRates]: ['gateway'],
+  [EventSubjects.sessionsRevoked]: ['gateway'],
 };
 
 const stream = Streams.flows.name;

@@ -81,6 +81,8 @@ export const EventSubjects = {
   clustersUpdated: 'clarion.clusters.updated.v1',
   /** A clustering job changed stage or progress (payload ClusteringJobProgressEvent). */
   clusteringJobProgress: 'clarion.clustering.jobs.progress.v1',
+  /** Sessions ended (logout, revocation, disable, password reset): their access tokens stop at once (SessionsRevokedEvent). */
+  sessionsRevoked: 'clarion.auth.sessions.revoked.v1',
   /** Per-tenant ingest rates, every few seconds while flows arrive (payload IngestRatesEvent). */
   ingestRates: 'clarion.ingest.rates.v1',
 } as const;

@@ -57,21 +57,22 @@ export class SessionRepository {
     return rows.length === 1;
   }
 
-  async revokeAllOfUser(userId: string, reason: string): Promise<number> {
-    const rows: unknown[] = returnedRows(await this.manager.query(
+  /** Ends every live session of a user; the ids of those it ended. */
+  async revokeAllOfUser(userId: string, reason: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = returnedRows(await this.manager.query(
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
       [userId, reason],
     ));
-    return rows.length;
+    return rows.map((r) => r.id);
   }
 
   /** Ends every session of the user but one (the one that asked, after a password change). */
-  async revokeOthersOfUser(userId: string, keepSessionId: string | undefined, reason: string): Promise<number> {
-    const rows: unknown[] = returnedRows(await this.manager.query(
+  async revokeOthersOfUser(userId: string, keepSessionId: string | undefined, reason: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = returnedRows(await this.manager.query(
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2 RETURNING id`,
       [userId, keepSessionId ?? null, reason],
     ));
-    return rows.length;
+    return rows.map((r) => r.id);
   }
 
   async insertRefreshToken(tokenHash: Buffer, tenantId: string, sessionId: string): Promise<void> {

@@ -333,3 +333,11 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/** Payload of `clarion.auth.sessions.revoked.v1` (core NATS, from the auth service to every gateway). */
+export interface SessionsRevokedEvent {
+  tenantId: string;
+  sessionIds: string[];
+  /** ISO-8601: when the last access token of these sessions expires (after that nothing needs refusing). */
+  until: string;
+}
