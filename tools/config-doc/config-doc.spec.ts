@@ -108,7 +108,7 @@ describe('generating the table', () => {
   it('shows a development default as development only, a missing one as required, and a secret with its _FILE form', () => {
     const variables = collectVariables(withReader('auth', AuthEnvWithRequiredSecret));
     const byName = new Map(variables.map((v) => [v.name, v]));
-    expect(byName.get('DATABASE_URL')?.default).toBe('development only: `postgres://clarion_app@127.0.0.1:5432/clarion`');
+    expect(byName.get('DATABASE_URL')?.default).toContain('auth: development only: `postgres://clarion_auth@127.0.0.1:5432/clarion`');
     expect(byName.get('AUTH_SIGNING_KEY')).toEqual({
       name: 'AUTH_SIGNING_KEY',
       type: 'string',

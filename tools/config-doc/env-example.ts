@@ -221,11 +221,16 @@ function renderRow(row: ExampleRow): string[] {
   // File contents, and what the declaration itself says is usually given as a file (when there is no default to show).
   const fileForm = (row.type !== undefined && FILE_CONTENT_TYPE.test(row.type)) || (value === '' && row.description.includes(`${row.name}_FILE`));
   if (row.secret) {
-    if (!fileForm && value === '') value = SECRET_PLACEHOLDER;
+    // A secret whose readers each have their own default (DATABASE_URL: each service's own role) is shown empty, which
+    // leaves every reader its default: one placeholder would give them all the same value.
+    const perReader = values.length > 1;
+    if (!fileForm && !perReader && value === '') value = SECRET_PLACEHOLDER;
     notes.push(
       fileForm
         ? 'secret: give it as a file; NOT FOR PRODUCTION unless the file holds this deployment\'s own'
-        : `secret: the value shown is a development placeholder, NOT FOR PRODUCTION; a deployment gives ${row.name}_FILE=<file> instead`,
+        : perReader
+          ? `secret: each reader has its own development default (empty keeps them), NOT FOR PRODUCTION; a deployment gives each its own ${row.name}_FILE=<file>`
+          : `secret: the value shown is a development placeholder, NOT FOR PRODUCTION; a deployment gives ${row.name}_FILE=<file> instead`,
     );
   }
   if (/[\s'"$`\\#]/.test(value)) throw new Error(`${row.name}: the value "${value}" needs quoting; .env.example shows plain words only`);

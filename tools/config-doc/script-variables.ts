@@ -50,7 +50,15 @@ export const SCRIPT_VARIABLES: Readonly<Record<string, ScriptVariable>> = {
   PGHOST: { description: 'PostgreSQL host the setup scripts reach with psql: start.sh creates the demo tenant there, tools/infra/db-setup.sh the roles and database.' },
   PGUSER: { description: 'PostgreSQL superuser tools/infra/db-setup.sh connects as (ensure-services.sh always passes postgres).' },
   CLARION_OWNER_PASSWORD: { secret: true, description: 'Password tools/infra/db-setup.sh gives the schema owner role clarion_owner; unset: none (local development uses trust authentication).' },
-  CLARION_APP_PASSWORD: { secret: true, description: 'Password tools/infra/db-setup.sh gives the application role clarion_app; unset: none (local development uses trust authentication).' },
+  CLARION_APP_PASSWORD: {
+    secret: true,
+    description: 'Password tools/infra/db-setup.sh gives clarion_app, the role the services shared before each had its own; unset: none (local development uses trust authentication).',
+  },
+  CLARION_GATEWAY_PASSWORD: { secret: true, description: "Password tools/infra/db-setup.sh gives clarion_gateway, the gateway service's own role; unset: none (local development uses trust authentication)." },
+  CLARION_AUTH_PASSWORD: { secret: true, description: "Password tools/infra/db-setup.sh gives clarion_auth, the auth service's own role; unset: none (local development uses trust authentication)." },
+  CLARION_INGEST_PASSWORD: { secret: true, description: "Password tools/infra/db-setup.sh gives clarion_ingest, the ingest service's own role; unset: none (local development uses trust authentication)." },
+  CLARION_CLUSTERING_PASSWORD: { secret: true, description: "Password tools/infra/db-setup.sh gives clarion_clustering, the clustering service's own role; unset: none (local development uses trust authentication)." },
+  CLARION_RETENTION_PASSWORD: { secret: true, description: "Password tools/infra/db-setup.sh gives clarion_retention, the retention service's own role; unset: none (local development uses trust authentication)." },
   OTEL_BSP_SCHEDULE_DELAY: { description: 'Milliseconds between two exports of finished spans to OTEL_EXPORTER_OTLP_ENDPOINT (the OpenTelemetry batch span processor).' },
 };
 

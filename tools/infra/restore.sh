@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Restores a backup made by tools/infra/backup.sh into a NEW database, with the Clarion roles and ownership intact.
 #   PGHOST=db.internal PGUSER=postgres tools/infra/restore.sh /backups/clarion-20261126T0300Z.dump clarion_restored
-# Run as a PostgreSQL superuser. The roles clarion_owner and clarion_app are created when missing (db-setup.sh; set
-# CLARION_OWNER_PASSWORD / CLARION_APP_PASSWORD outside development). A database that already holds a Clarion schema
+# Run as a PostgreSQL superuser. The Clarion roles (clarion_owner, one per service, clarion_app) are created when
+# missing (db-setup.sh; set CLARION_OWNER_PASSWORD and CLARION_<SERVICE>_PASSWORD outside development). A database that already holds a Clarion schema
 # is refused: restore next to the live one, check it, then switch DATABASE_URL (docs/runbooks/backup-restore.md).
 # Afterwards: statistics are rebuilt (ANALYZE), and the next steps are printed.
 set -euo pipefail

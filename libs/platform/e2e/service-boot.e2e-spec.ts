@@ -14,7 +14,8 @@ describe('service boot', () => {
   });
 
   it('refuses to start in production with development defaults, naming each', async () => {
-    const proc = new ServiceProcess('gateway', { CLARION_ENV: 'production' }).start();
+    // DATABASE_URL empty: not even the test database URL ServiceProcess gives a service by default.
+    const proc = new ServiceProcess('gateway', { CLARION_ENV: 'production', DATABASE_URL: '' }).start();
     expect(await proc.waitForExit(20_000)).toBe(1);
     expect(proc.stderr).toMatch(/DATABASE_URL: must be set in production/);
     expect(proc.stderr).toMatch(/CORS_ORIGINS: must be set in production/);

@@ -10,7 +10,7 @@ const DATABASE_URL_VARIABLE: EnvVarOptions = {
   secret: true,
   production: [urlHasPassword],
   description:
-    "PostgreSQL connection as the service's own role (clarion_gateway, clarion_auth, clarion_ingest, clarion_clustering or clarion_retention): not the table owner, granted only what that service uses, and bound by row-level security.",
+    "PostgreSQL connection as the service's own role (clarion_gateway, clarion_auth, clarion_ingest, clarion_clustering or clarion_retention): not the table owner, granted only what that service uses, and bound by row-level security. Give each service its own; one value for all five (in a shared .env, say) would connect every service as one role.",
 };
 
 /**
