@@ -110,7 +110,7 @@ async function load(label: string, url: string, headers: Record<string, string>)
 
 async function seedProfiles(tenantId: string): Promise<void> {
   const logger = createLogger('bench-gateway', 'warn');
-  const db = new Database({ url: TestInfra.appUrl, poolSize: 2, statementTimeoutMs: 60_000, applicationName: 'bench-gateway' }, logger);
+  const db = new Database({ url: TestInfra.serviceUrl('clustering'), poolSize: 2, statementTimeoutMs: 60_000, applicationName: 'bench-gateway' }, logger);
   await db.start();
   const profiles = new Map<string, EndpointProfile>();
   for (let i = 0; i < ENDPOINTS; i++) {
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   const common = {
     CLARION_ENV: 'test',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: TestInfra.appUrl,
+    // No DATABASE_URL: ServiceProcess connects each service as its own role (clarion_<service>).
     NATS_URL: natsUrl,
     // Its own Redis database: the bench's hundreds of thousands of requests from 127.0.0.1 must not fill the shared
     // per-address rate-limit window that tests and a running `npm start` count in.

@@ -16,7 +16,7 @@
  * average. With BENCH_PROFILE=1 ingest runs under --cpu-prof and the top functions by self time are printed.
  * Ends with one JSON line.
  *
- * Environment: BENCH_RATE (100000), BENCH_SECONDS (60), BENCH_DATABASE_URL (application role, database clarion),
+ * Environment: BENCH_RATE (100000), BENCH_SECONDS (60), BENCH_DATABASE_URL (ingest's role, database clarion),
  * BENCH_OWNER_URL (schema owner: creates the tenant, and deletes it with its rows afterwards unless BENCH_KEEP_DATA=1),
  * BENCH_DECODE_SECONDS (3), BENCH_SKIP_NFCAPD, BENCH_PROFILE; INGEST_* variables are passed on to the service.
  */
