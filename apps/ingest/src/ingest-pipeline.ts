@@ -78,9 +78,16 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
     this.tenants = new TenantDirectory(map, database, join(env.INGEST_SPOOL_DIR, 'tenants.json'), logger);
     await this.tenants.loadCache();
 
+    const signer = this.runtime.callers.signer;
     this.publisher = new FlowBatchPublisher(
       () => this.runtime.nats.jetstream(),
-      { maxPendingBytes: env.INGEST_EVENTS_MAX_PENDING_BYTES, concurrency: 4, retryMs: 1_000, publishTimeoutMs: 5_000 },
+      {
+        maxPendingBytes: env.INGEST_EVENTS_MAX_PENDING_BYTES,
+        concurrency: 4,
+        retryMs: 1_000,
+        publishTimeoutMs: 5_000,
+        sign: signer && ((subject, id, payload) => signer.signMessage(subject, id, payload)),
+      },
       this.metrics,
       logger,
     );

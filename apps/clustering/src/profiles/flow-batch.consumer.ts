@@ -32,6 +32,12 @@ export interface FlowBatchConsumerOptions {
   /** Redelivery delay after the first failure; doubles with each further delivery up to MAX_RETRY_DELAY_MS. */
   retryDelayMs: number;
   pendingRefreshMs: number;
+  /**
+   * Believes a message only when this resolves: its publisher's signature (Headers.messageSignature) over subject,
+   * message id and payload verifies, by an identity that may publish the subject. A refusal terminates the message
+   * unprocessed and counts it. Absent only in tests of the consumer's own mechanics.
+   */
+  authenticate?: (msg: JsMsg) => Promise<void>;
 }
 
 /** Longest redelivery delay after repeated failures: a long database outage then costs few deliveries. */
@@ -303,6 +309,19 @@ export class FlowBatchConsumer {
       },
       parent,
       async (span) => {
+        if (this.options.authenticate) {
+          try {
+            await this.options.authenticate(msg);
+          } catch (err) {
+            const reason = (err as { reason?: string }).reason ?? 'malformed';
+            this.metrics.unauthenticated.inc({ reason });
+            this.logger.warn({ reason, seq: msg.seq, bytes: msg.data.length }, 'flow batch without a valid ingest signature terminated');
+            settle(() => msg.term());
+            span.setStatus({ code: 2, message: 'unauthenticated' });
+            span.end();
+            return;
+          }
+        }
         let event: FlowBatchEvent;
         try {
           event = decodeFlowBatch(msg.data);

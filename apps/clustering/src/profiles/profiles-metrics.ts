@@ -11,6 +11,7 @@ export class ProfilesMetrics {
   readonly flows: Counter;
   readonly duplicates: Counter;
   readonly decodeFailures: Counter;
+  readonly unauthenticated: Counter<'reason'>;
   readonly processingErrors: Counter<'reason'>;
   readonly assignments: Counter<'outcome'>;
   readonly assignmentSeconds: Histogram;
@@ -37,6 +38,12 @@ export class ProfilesMetrics {
     this.decodeFailures = new Counter({
       name: 'clarion_clustering_flow_batches_undecodable_total',
       help: 'Flow-batch messages that could not be decoded: terminated, never redelivered.',
+      registers,
+    });
+    this.unauthenticated = new Counter({
+      name: 'clarion_clustering_flow_batches_refused_total',
+      help: 'Flow-batch messages whose signature is missing, forged or not ingest\'s, by reason: terminated, never processed.',
+      labelNames: ['reason'],
       registers,
     });
     this.processingErrors = new Counter({

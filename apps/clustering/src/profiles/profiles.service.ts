@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { Consumers, FlowSubjects, Streams } from '@clarion/contracts';
+import { Consumers, FlowSubjects, Headers, STREAM_PUBLISHERS, Streams } from '@clarion/contracts';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
 import type { ClusteringEnv } from '../clustering.env';
 import { BatchLedgerPruner } from './batch-ledger.pruner';
@@ -53,6 +53,15 @@ export class ProfilesService implements OnApplicationBootstrap, BeforeApplicatio
         concurrency: env.CLUSTERING_CONSUMER_CONCURRENCY,
         retryDelayMs: env.CLUSTERING_CONSUMER_RETRY_DELAY_MS,
         pendingRefreshMs: env.CLUSTERING_CONSUMER_PENDING_REFRESH_MS,
+        authenticate: async (msg) => {
+          await this.runtime.callers.verifier.verifyMessage(
+            msg.headers?.get(Headers.messageSignature) || undefined,
+            msg.subject,
+            msg.headers?.get('Nats-Msg-Id') ?? '',
+            msg.data,
+            STREAM_PUBLISHERS[msg.subject] ?? [],
+          );
+        },
       },
       metrics,
       logger,

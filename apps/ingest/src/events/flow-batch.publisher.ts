@@ -1,4 +1,4 @@
-import { FlowSubjects, flowBatchMessageId } from '@clarion/contracts';
+import { FlowSubjects, Headers, flowBatchMessageId } from '@clarion/contracts';
 import { publishTraced } from '@clarion/messaging';
 import type { JetStreamClient } from 'nats';
 import type { Logger } from 'pino';
@@ -16,6 +16,11 @@ export interface FlowBatchPublisherOptions {
   concurrency: number;
   retryMs: number;
   publishTimeoutMs: number;
+  /**
+   * Signs each part (subject, message id, payload) with ingest's key, as `Headers.messageSignature`: clustering
+   * believes a batch, and the tenant in it, only as ingest wrote it. Without one, parts go unsigned and are refused.
+   */
+  sign?: (subject: string, messageId: string, payload: Uint8Array) => Promise<string>;
 }
 
 /**
@@ -74,7 +79,12 @@ export class FlowBatchPublisher {
   private async publish(part: PendingPart): Promise<void> {
     try {
       const js = await this.jetstream();
-      await publishTraced(js, FlowSubjects.batch, part.payload, { msgID: part.msgID, timeoutMs: this.options.publishTimeoutMs });
+      const signature = this.options.sign ? await this.options.sign(FlowSubjects.batch, part.msgID, part.payload) : undefined;
+      await publishTraced(js, FlowSubjects.batch, part.payload, {
+        msgID: part.msgID,
+        timeoutMs: this.options.publishTimeoutMs,
+        headers: signature ? { [Headers.messageSignature]: signature } : undefined,
+      });
       this.pendingBytes -= part.payload.length;
       this.metrics.eventsPublished.inc();
     } catch (err) {

@@ -7,6 +7,12 @@ export const Headers = {
    * long, and for whom: the user or API key the gateway verified). Services believe the actor from here alone.
    */
   callerAssertion: 'x-clarion-caller',
+  /**
+   * On every message a service stores in a JetStream stream: its publisher's signature over subject, message id and
+   * payload (`<key id>.<base64url Ed25519 signature>`), so a consumer believes the payload (and the tenant in it) only
+   * as that publisher wrote it, however long it waited in the stream.
+   */
+  messageSignature: 'x-clarion-signature',
   traceparent: 'traceparent',
   tracestate: 'tracestate',
 } as const;

@@ -53,6 +53,11 @@ export const REQUESTERS: Record<string, readonly ServiceName[]> = Object.fromEnt
 /** The identities whose assertion of an end-user actor (a user's session or an API key) a service believes. */
 export const ACTOR_ASSERTERS: readonly ServiceName[] = ['gateway'];
 
+/** Who may publish each stream subject; its consumers verify the message signature against this. */
+export const STREAM_PUBLISHERS: Record<string, readonly ServiceName[]> = {
+  [FlowSubjects.batch]: ['ingest'],
+};
+
 /** Events and their one publisher. */
 export const EVENT_PUBLISHERS: Record<string, ServiceName> = {
   [EventSubjects.clustersUpdated]: 'clustering',

@@ -116,6 +116,33 @@ describe('caller assertions', () => {
     );
   });
 
+  describe('stream message signatures', () => {
+    const payload = Buffer.from('a flow batch for tenant A');
+    const subject = 'clarion.flows.batch.v1';
+    const clustering = new CallerVerifier('clustering', trust);
+
+    it("believes a message only as ingest signed it: that subject, that id, those bytes, from a publisher of the subject", async () => {
+      const signature = await ingest.signMessage(subject, 'b-1.0', payload);
+      expect(await clustering.verifyMessage(signature, subject, 'b-1.0', payload, ['ingest'])).toBe('ingest');
+      expect(await refusal(clustering.verifyMessage(signature, subject, 'b-1.1', payload, ['ingest']))).toBe('bad_signature');
+      expect(await refusal(clustering.verifyMessage(signature, 'clarion.flows.other.v1', 'b-1.0', payload, ['ingest']))).toBe('bad_signature');
+      const otherTenant = Buffer.from(payload);
+      otherTenant[otherTenant.length - 1] ^= 1;
+      expect(await refusal(clustering.verifyMessage(signature, subject, 'b-1.0', otherTenant, ['ingest']))).toBe('bad_signature');
+      expect(await refusal(clustering.verifyMessage(await gateway.signMessage(subject, 'b-1.0', payload), subject, 'b-1.0', payload, ['ingest']))).toBe('caller_not_allowed');
+      expect(await refusal(clustering.verifyMessage(await stranger.signMessage(subject, 'b-1.0', payload), subject, 'b-1.0', payload, ['ingest']))).toBe('unknown_key');
+      expect(await refusal(clustering.verifyMessage(undefined, subject, 'b-1.0', payload, ['ingest']))).toBe('missing');
+      expect(await refusal(clustering.verifyMessage('garbage', subject, 'b-1.0', payload, ['ingest']))).toBe('malformed');
+    });
+
+    it('cannot be replayed as a caller assertion, nor an assertion as a message signature', async () => {
+      const token = await ingest.assertionFor(Subjects.auth.me);
+      const [h, p, sig] = token.split('.') as [string, string, string];
+      const kid = decodeProtectedHeader(token).kid!;
+      expect(await refusal(clustering.verifyMessage(`${kid}.${sig}`, subject, 'x', Buffer.from(`${h}.${p}`), ['ingest']))).toBe('bad_signature');
+    });
+  });
+
   it('reads the trust file and refuses a wrong one, naming the problem', () => {
     expect(parseCallerTrust(JSON.stringify(trust))).toEqual(trust);
     expect(() => parseCallerTrust('{')).toThrow(/not JSON/);

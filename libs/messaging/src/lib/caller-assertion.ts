@@ -1,7 +1,7 @@
 import { ACTOR_ASSERTERS, DomainException, ErrorCode, REQUESTERS, SERVICE_NAMES, type ServiceName } from '@clarion/contracts';
 import { calculateJwkThumbprint, SignJWT, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as signBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
 
 /**
  * Caller assertions: every NATS request carries, in the `x-clarion-caller` header, a compact JWS (EdDSA) signed with
@@ -142,6 +142,17 @@ export class CallerSigner {
     this.reusable.set(cacheKey, token);
     return token;
   }
+
+  /** The signature of a message stored in a stream (see `Headers.messageSignature`): `<key id>.<signature>`. */
+  async signMessage(subject: string, messageId: string, payload: Uint8Array): Promise<string> {
+    this.kid ??= thumbprintOf(publicKeyTextOf(this.key));
+    return `${await this.kid}.${signBytes(null, messageSigningInput(subject, messageId, payload), this.key).toString('base64url')}`;
+  }
+}
+
+/** What a message signature covers: a label (no other signature of ours can be replayed as one), subject, id, payload. */
+function messageSigningInput(subject: string, messageId: string, payload: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`clarion-stream-message-v1\n${subject}\n${messageId}\n`, 'utf8'), payload]);
 }
 
 interface TrustedKey {
@@ -233,5 +244,24 @@ export class CallerVerifier {
     const ttl = ((payload.exp ?? 0) + CLOCK_TOLERANCE_S) * 1000 - Date.now();
     if (ttl > 0) this.verified.set(assertion, { ...result, subject }, { ttl });
     return result;
+  }
+
+  /**
+   * The publisher of a stream message whose signature verifies and who may publish on its subject (`publishers`, the
+   * deployment's STREAM_PUBLISHERS), or a CallerRefusedError saying why the message is not believed.
+   */
+  async verifyMessage(signature: string | undefined, subject: string, messageId: string, payload: Uint8Array, publishers: readonly string[]): Promise<ServiceName> {
+    if (!signature) throw new CallerRefusedError('missing');
+    const keys = await this.keys;
+    if (keys.size === 0) throw new CallerRefusedError('no_trusted_keys');
+    const match = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{86})$/.exec(signature);
+    if (!match) throw new CallerRefusedError('malformed');
+    const signer = keys.get(match[1] ?? '');
+    if (!signer) throw new CallerRefusedError('unknown_key');
+    const bytes = Buffer.from(match[2] ?? '', 'base64url');
+    if (bytes.length !== 64 || bytes.toString('base64url') !== match[2]) throw new CallerRefusedError('bad_signature');
+    if (!verifySignature(null, messageSigningInput(subject, messageId, payload), signer.key, bytes)) throw new CallerRefusedError('bad_signature');
+    if (!publishers.includes(signer.service)) throw new CallerRefusedError('caller_not_allowed');
+    return signer.service;
   }
 }

@@ -73,7 +73,7 @@ export async function publishTraced(
   js: JetStreamClient,
   subject: string,
   payload: Uint8Array,
-  options: { msgID?: string; timeoutMs?: number } = {},
+  options: { msgID?: string; timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<PubAck> {
   const tracer = trace.getTracer('clarion-messaging');
   const span = tracer.startSpan(`${subject} publish`, {
@@ -83,6 +83,7 @@ export async function publishTraced(
   const ctx = trace.setSpan(context.active(), span);
   try {
     const headers = injectTraceHeaders(undefined, ctx);
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
     return await js.publish(subject, payload, { msgID: options.msgID, headers, timeout: options.timeoutMs });
   } catch (err) {
     span.recordException(err as Error);

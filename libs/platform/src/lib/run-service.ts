@@ -77,6 +77,7 @@ export async function runService<E extends BaseServiceEnv>(def: ServiceDefinitio
     redis: new RedisClient(env.REDIS_URL, `clarion-${def.service}`, logger),
     nats: new NatsConnectionHolder(natsOptions, logger),
     rpc: new RpcClient({ ...natsOptions }, env.RPC_TIMEOUT_MS, metrics, callers.signer),
+    callers,
   };
 
   let rpcListening = !def.rpc;

@@ -1,6 +1,6 @@
 import type { BaseServiceEnv } from '@clarion/config';
 import type { ServiceName } from '@clarion/contracts';
-import type { NatsConnectionHolder, RpcClient } from '@clarion/messaging';
+import type { CallerSigner, CallerVerifier, NatsConnectionHolder, RpcClient } from '@clarion/messaging';
 import type { OpsServer, Readiness, ServiceMetrics } from '@clarion/observability';
 import type { Database, RedisClient } from '@clarion/persistence';
 import type { Logger } from 'pino';
@@ -20,6 +20,11 @@ export interface ServiceRuntime<E extends BaseServiceEnv = BaseServiceEnv> {
   redis: RedisClient;
   nats: NatsConnectionHolder;
   rpc: RpcClient;
+  /**
+   * This service's caller-assertion keys: the signer of its requests and stream messages (RPC_SIGNING_KEY) and the
+   * verifier of what it receives (RPC_TRUSTED_KEYS).
+   */
+  callers: { signer?: CallerSigner; verifier: CallerVerifier };
 }
 
 /** Injection token of the ServiceRuntime. */
