@@ -27,6 +27,7 @@ import {
   type EndpointInput,
   type FeatureClusteringResult,
 } from '@clarion/clustering-core';
+import { stringify } from 'csv-stringify/sync';
 import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -306,14 +307,14 @@ function sklearnAnchor(quality: SimulatorQuality, minSamples: number, minCluster
     const truth = indexLabels(quality.roles);
     const d = matrix.cols;
     const row = new Float64Array(d);
-    const lines: string[] = [];
+    const records: Array<Array<string | number>> = [];
     for (let i = 0; i < matrix.rows; i++) {
       scaler.transformVector(matrix.values.subarray(i * d, i * d + d), row);
-      lines.push(`${Array.from(row, (v) => v.toFixed(6)).join(',')},${truth[i]},${quality.roles[i] === 'irregular' ? 0 : 1}`);
+      records.push([...Array.from(row, (v) => v.toFixed(6)), truth[i], quality.roles[i] === 'irregular' ? 0 : 1]);
     }
     const csv = join(dir, 'features.csv');
     const script = join(dir, 'anchor.py');
-    writeFileSync(csv, `${lines.join('\n')}\n`);
+    writeFileSync(csv, stringify(records));
     writeFileSync(script, SKLEARN_SCRIPT);
     const output = execFileSync(python, [script, csv, String(minSamples), String(minClusterSize)], {
       encoding: 'utf8',

@@ -1,4 +1,5 @@
 import { FLOW_FIELDS, type FlowDto } from '@clarion/contracts';
+import { stringify, type Options as CsvOptions } from 'csv-stringify/sync';
 
 export const FLOW_EXPORT_FORMATS = ['csv', 'ndjson'] as const;
 export type FlowExportFormat = (typeof FLOW_EXPORT_FORMATS)[number];
@@ -13,25 +14,38 @@ export const FLOW_EXPORT_CONTENT_TYPES: Record<FlowExportFormat, string> = {
  * text. Tab and carriage return are on the list because some spreadsheets strip them and then see the next one.
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
+/**
+ * RFC 4180 as csv-stringify writes it: CRLF after every record, a cell quoted when it holds `"`, `,`, CR or LF (any
+ * of them: with a record delimiter given, csv-stringify quotes only that one unless told) or starts or ends with
+ * white space (so that readers which trim keep it). Text that could start a formula gets its `'` here rather than through
+ * csv-stringify's escape_formulas, which decides on quotes before the prefix and so would quote "'\t=1". Numbers are
+ * written as they are (a negative one is no formula), non-finite ones as empty cells; null and undefined are empty.
+ */
+const CSV_OPTIONS: CsvOptions = {
+  record_delimiter: 'windows',
+  quote_record_delimiter: true,
+  quoted_match: /^\s|\s$/,
+  cast: {
+    string: (value) => (FORMULA_START.test(value) ? `'${value}` : value),
+    number: (value) => (Number.isFinite(value) ? String(value) : ''),
+  },
+};
+
+type CsvValue = string | number | null | undefined;
 
 /** One CSV cell (RFC 4180): text that could start a formula prefixed with `'`, quoted when it holds `"`, `,` or a line break. */
-export function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const text = FORMULA_START.test(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+export const csvCell = (value: CsvValue): string => csvRecord([value]).slice(0, -2);
 
 /** One CSV record, CRLF-terminated as RFC 4180 asks. */
-export const csvRecord = (values: ReadonlyArray<string | number | null | undefined>): string => `${values.map(csvCell).join(',')}\r\n`;
+export const csvRecord = (values: readonly CsvValue[]): string => stringify([values], CSV_OPTIONS);
 
 export const FLOW_CSV_HEADER = csvRecord(FLOW_FIELDS as readonly string[]);
 
 /** The text of one page of flows in the export format (the CSV header is written once, before the first page). */
 export function encodeFlows(format: FlowExportFormat, flows: readonly FlowDto[]): string {
   if (format === 'ndjson') return flows.map((f) => `${JSON.stringify(f)}\n`).join('');
-  return flows.map((f) => csvRecord(FLOW_FIELDS.map((field) => f[field]))).join('');
+  return stringify(flows.map((f) => FLOW_FIELDS.map((field) => f[field])), CSV_OPTIONS);
 }
 
 export interface ExportSummary {

@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -116,11 +117,11 @@ async function udpReceiveQueueBytes(port: number): Promise<number> {
 
 const PROTOCOLS: Record<string, number> = { TCP: 6, UDP: 17, ICMP: 1, ICMP6: 58 };
 
-/** nfdump -o csv lines: ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,... */
+/** nfdump -o csv records: ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,...; the header and summary lines are skipped. */
 export function parseNfdumpCsv(text: string): KnownFlow[] {
   const flows: KnownFlow[] = [];
-  for (const line of text.split('\n')) {
-    const c = line.split(',');
+  const records = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+  for (const c of records) {
     if (c.length < 13 || !/^\d{4}-/.test(c[0])) continue;
     const protocol = PROTOCOLS[c[7].trim()] ?? Number(c[7]);
     flows.push({ srcAddress: c[3], dstAddress: c[4], srcPort: Number(c[5]), dstPort: Number(c[6]), protocol, packets: Number(c[11]), bytes: Number(c[12]) });

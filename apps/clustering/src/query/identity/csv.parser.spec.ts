@@ -1,7 +1,11 @@
+import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
-import { CsvSyntaxError, csvField, parseCsv } from './csv.parser';
+import { CsvSyntaxError, parseCsv } from './csv.parser';
 
-const serialise = (rows: string[][], eol: string) => rows.map((r) => r.map(csvField).join(',')).join(eol);
+/** Rows as a CSV writer puts them; a field starting with a BOM is quoted, so a reader does not take it for the file's. */
+const serialise = (rows: string[][], eol: string) => stringify(rows, { record_delimiter: eol, quote_record_delimiter: true, eof: false, quoted_match: /^\ufeff/ });
+/** Line ends in a text, CRLF counting as one. */
+const lineEnds = (text: string) => text.match(/\r\n|\r|\n/g)?.length ?? 0;
 
 describe('parseCsv', () => {
   it('reads quoted fields holding commas, doubled quotes and line breaks, with the line each record starts on', () => {
@@ -45,5 +49,43 @@ describe('parseCsv', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('names the line each record starts on, across quoted line breaks, empty lines and mixed line ends (property)', () => {
+    const field = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r', ' '), maxLength: 6 });
+    const record = fc.array(field, { minLength: 1, maxLength: 4 }).filter((r) => !(r.length === 1 && r[0] === ''));
+    const lineEnd = fc.constantFrom('\n', '\r\n', '\r');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(record, lineEnd, fc.nat(2)), { maxLength: 10 }), fc.boolean(), (rows, bom) => {
+        let text = bom ? '\ufeff' : '';
+        let line = 1;
+        const expected: Array<{ line: number; fields: string[] }> = [];
+        for (const [fields, eol, emptyLinesAfter] of rows) {
+          const written = serialise([fields], eol);
+          expected.push({ line, fields });
+          text += written + eol.repeat(1 + emptyLinesAfter);
+          line += lineEnds(written) + 1 + emptyLinesAfter;
+        }
+        expect(parseCsv(text)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('names the line a never-closed quote opened on, past records, empty lines and earlier quoted line breaks', () => {
+    const lineOf = (text: string) => {
+      try {
+        parseCsv(text);
+      } catch (err) {
+        expect(err).toBeInstanceOf(CsvSyntaxError);
+        return (err as CsvSyntaxError).line;
+      }
+      throw new Error('parsed');
+    };
+    expect(lineOf('"a\r\nb",c\r\n\r\nd,"open\r\nstill open')).toBe(4);
+    expect(lineOf('a\nb\nc\n\n"open')).toBe(5);
+    expect(lineOf('x\r"y\rz",w\r"a\r\nb","open\r\n')).toBe(5);
+    expect(lineOf('"quoted"text,"open\n')).toBe(1);
+    expect(lineOf('\ufeff\n\n"never closed')).toBe(3);
   });
 });

@@ -1,3 +1,5 @@
+import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
+
 /** One CSV record with the 1-based line it starts on (a quoted field may span lines). */
 export interface CsvRecord {
   line: number;
@@ -14,82 +16,73 @@ export class CsvSyntaxError extends Error {
   }
 }
 
+const CR = 0x0d;
+const LF = 0x0a;
+
 /**
  * RFC 4180 CSV, as spreadsheets and directory exports write it: comma-separated fields, fields in double quotes may
- * hold commas, line breaks and doubled quotes (`""`); CRLF, LF or CR line endings; a leading UTF-8 BOM is ignored.
- * Leniencies: a quote inside an unquoted field is an ordinary character, and text after a closing quote is kept.
- * Empty lines (outside quotes) produce no record. Throws CsvSyntaxError for a quoted field that never closes.
+ * hold commas, line breaks and doubled quotes (`""`); CRLF, LF or CR line endings, mixed too; a leading UTF-8 BOM is
+ * ignored. Leniencies: a quote inside an unquoted field is an ordinary character, and a quoted field followed by more
+ * text is read as it stands, quotes included; records may differ in their number of fields. Empty lines (outside
+ * quotes) produce no record. Throws CsvSyntaxError for a quoted field that never closes.
  */
 export function parseCsv(text: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  let recordLine = 1;
-  let fields: string[] = [];
-  let field = '';
-  let atFieldStart = true;
-  /** Whether the current record has any content, so that an empty line produces no record. */
-  let started = false;
-
-  const endRecord = () => {
-    fields.push(field);
-    if (started) records.push({ line: recordLine, fields });
-    fields = [];
-    field = '';
-    atFieldStart = true;
-    started = false;
-  };
-
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"' && atFieldStart) {
-      const openedOn = line;
-      started = true;
-      atFieldStart = false;
-      i++;
-      for (;;) {
-        if (i >= text.length) throw new CsvSyntaxError(`a quoted field opened on line ${openedOn} is never closed`, openedOn);
-        const q = text[i];
-        if (q === '"') {
-          if (text[i + 1] !== '"') {
-            i++;
-            break;
-          }
-          field += '"';
-          i += 2;
-          continue;
-        }
-        if (q === '\n' || (q === '\r' && text[i + 1] !== '\n')) line++;
-        field += q;
-        i++;
-      }
-      continue;
-    }
-    if (c === ',') {
-      fields.push(field);
-      field = '';
-      atFieldStart = true;
-      started = true;
-      i++;
-      continue;
-    }
-    if (c === '\r' || c === '\n') {
-      endRecord();
-      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-      line++;
-      recordLine = line;
-      continue;
-    }
-    field += c;
-    atFieldStart = false;
-    started = true;
-    i++;
+  // Parsed as bytes so that csv-parse's byte offsets (info.bytes) index the same array the lines are counted in.
+  const bytes = Buffer.from(text, 'utf8');
+  const lines = new LineCounter(bytes);
+  let parsed: Array<{ record: string[]; info: InfoRecord }>;
+  try {
+    parsed = parse(bytes, {
+      bom: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+    }) as unknown as Array<{ record: string[]; info: InfoRecord }>;
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    // csv-parse's own `lines` is where it stopped. Its `bytes` is where the last field (after the field's comma) or
+    // the last record (past its line end) ended, and `index` the fields read of the record: a quote opens a field
+    // only at its start, so the field being read starts there.
+    const fieldsRead = typeof err['index'] === 'number' ? err['index'] : 0;
+    const line = lines.startOf((typeof err['bytes'] === 'number' ? err['bytes'] : 0) + (fieldsRead > 0 ? 1 : 0));
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw new CsvSyntaxError(`a quoted field opened on line ${line} is never closed`, line);
+    throw new CsvSyntaxError(`the field starting on line ${line} cannot be read (${err.code})`, line);
   }
-  if (started) endRecord();
+  // csv-parse's info.lines is the line a record ends on, and counts a CRLF inside quotes twice: the start line is
+  // counted here instead, from where the previous record ended (info.bytes, past its line end).
+  const records: CsvRecord[] = [];
+  let from = 0;
+  for (const { record, info } of parsed) {
+    records.push({ line: lines.startOf(from), fields: record });
+    from = info.bytes;
+  }
   return records;
 }
 
-/** One field as a CSV writer would put it: quoted when it holds a comma, a quote or a line break. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) || value.startsWith('\ufeff') ? `"${value.replace(/"/g, '""')}"` : value;
+/** Lines of a byte array, counted once and forwards: CRLF, LF and CR each end one. */
+class LineCounter {
+  private at = 0;
+  private line = 1;
+  /** Where the text starts, past a byte-order mark. */
+  private readonly textStart: number;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.textStart = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  }
+
+  /**
+   * The line of the first byte at or after `offset` that is not a line end (where a record read from there starts,
+   * empty lines being skipped). Offsets must not decrease from one call to the next.
+   */
+  startOf(offset: number): number {
+    let start = Math.max(offset, this.textStart);
+    while (start < this.bytes.length && (this.bytes[start] === CR || this.bytes[start] === LF)) start++;
+    for (; this.at < start; this.at++) {
+      const b = this.bytes[this.at];
+      if (b === LF || (b === CR && this.bytes[this.at + 1] !== LF)) this.line++;
+    }
+    return this.line;
+  }
 }

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@clarion/contracts';
+import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
-import { csvField } from './csv.parser';
 import { canonicalIp, identityInputsFromCsv, identityInputsFromJson, validateIdentity, type IdentityRecord } from './identity-records.parser';
 
 const verdicts = (csv: string) => identityInputsFromCsv(csv).map((input) => ({ at: input.at, ...validateIdentity(input) }));
@@ -70,10 +70,10 @@ describe('identity records', () => {
     }).filter((r) => r.mac !== null || r.ip !== null);
     fc.assert(
       fc.property(fc.array(record, { maxLength: 20 }), (records) => {
-        const csv = [
-          'mac,ip,device_type,user,groups',
-          ...records.map((r) => [r.mac ?? '', r.ip ?? '', r.deviceType ?? '', r.user ?? '', r.groups.join(';')].map(csvField).join(',')),
-        ].join('\r\n');
+        const csv = stringify(
+          [['mac', 'ip', 'device_type', 'user', 'groups'], ...records.map((r) => [r.mac ?? '', r.ip ?? '', r.deviceType ?? '', r.user ?? '', r.groups.join(';')])],
+          { record_delimiter: 'windows', quote_record_delimiter: true, eof: false, quoted_match: /^\ufeff/ },
+        );
         const expected: IdentityRecord[] = records.map((r) => ({
           endpointKeys: [...(r.mac ? [`mac:${r.mac}`] : []), ...(r.ip ? [`ip:${canonicalIp(r.ip)}`] : [])],
           deviceType: r.deviceType,
