@@ -73,10 +73,18 @@ interface Sample {
   userOnly?: boolean;
   /** The path names a tenant-A resource: another tenant's admin gets 404. */
   tenantScoped?: boolean;
-  /** The user actor calls with a separate, fresh login (the call ends sessions or changes the password). */
+  /**
+   * The user actor calls with a separate, fresh login (the call ends sessions or changes the password); since an
+   * ended session's tokens stop at once, the actor's matrix token is renewed after it.
+   */
   fresh?: boolean;
   after?: (answer: Answer) => void;
 }
+
+const isUserActor = (actor: Actor): actor is UserActor => actor !== 'anonymous' && !actor.startsWith('apiKey');
+
+/** An API key holding only users:manage acts on a viewer, who holds permissions the key does not: refused. */
+const OUTRANKED_BY_TARGET: Sample['statusFor'] = { apiKeyWithScope: 403 };
 
 const ssoSettings = (w: World) => ({
   issuer: w.issuer,
@@ -135,13 +143,14 @@ const SAMPLES: Record<string, (w: World, actor: Actor) => Sample | Promise<Sampl
     status: 201,
   }),
   'GET /api/v1/users': () => ({ path: '/api/v1/users' }),
-  'PATCH /api/v1/users/:id': (w) => ({ path: `/api/v1/users/${w.targetUserId}`, body: { status: 'active' }, tenantScoped: true }),
+  'PATCH /api/v1/users/:id': (w) => ({ path: `/api/v1/users/${w.targetUserId}`, body: { status: 'active' }, tenantScoped: true, statusFor: OUTRANKED_BY_TARGET }),
   'POST /api/v1/users/:id/password-reset': (w) => ({
     path: `/api/v1/users/${w.targetUserId}/password-reset`,
     body: { temporaryPassword: strongPassword() },
     tenantScoped: true,
+    statusFor: OUTRANKED_BY_TARGET,
   }),
-  'POST /api/v1/users/:id/unlock': (w) => ({ path: `/api/v1/users/${w.targetUserId}/unlock`, tenantScoped: true }),
+  'POST /api/v1/users/:id/unlock': (w) => ({ path: `/api/v1/users/${w.targetUserId}/unlock`, tenantScoped: true, statusFor: OUTRANKED_BY_TARGET }),
   'POST /api/v1/api-keys': (w, actor) => ({
     path: '/api/v1/api-keys',
     body: { name: `matrix ${actor === 'otherTenantAdmin' ? w.domain.b : w.domain.a}`, scopes: ['apikeys:manage'] },
@@ -404,6 +413,10 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
         const headers = await credentialOf(actor, route, sample, scopes);
         const answer = await call(w.base, sample.path, { method: route.method, body: sample.body, query: sample.query, headers });
         sample.after?.(answer);
+        if (sample.fresh && answer.status < 300 && isUserActor(actor)) {
+          const tenant = actor === 'otherTenantAdmin' ? w.tenant.b : w.tenant.a;
+          w.token[actor] = (await login(w.base, tenant, w.email[actor], w.password.get(w.email[actor])!)).accessToken;
+        }
         const expected = expectedStatuses(route, sample, actor, scopes);
         if (!expected.includes(answer.status)) mismatches.push(`${actor}: expected ${expected.join(' or ')}, got ${answer.status} ${answer.text.slice(0, 200)}`);
         if (answer.status >= 400 && !answer.headers.get('content-type')?.includes('application/problem+json')) mismatches.push(`${actor}: an error that is not problem+json`);

@@ -27,6 +27,10 @@ export interface GatewayStack {
   processes: ServiceProcess[];
   /** UDP port of the ingest service (NetFlow/IPFIX) when the stack runs one. */
   ingestUdpPort?: number;
+  /** The stack's private nats-server (its identities, for tests that talk on the bus as one of them). */
+  nats: NatsServerProcess;
+  /** Ops port (/metrics) of each service the stack runs, by service. */
+  opsPortOf: Partial<Record<'auth' | 'ingest' | 'clustering', number>>;
   stop(): Promise<Array<number | null>>;
 }
 
@@ -58,6 +62,7 @@ export async function startStack(options: StackOptions = {}): Promise<GatewaySta
   const authOps = await freePort();
   processes.push(new ServiceProcess('auth', { ...env, ...nats.envOf('auth'), OPS_PORT: String(authOps), ARGON2_MEMORY_KIB: '8192', ...options.authEnv }).start());
   opsPorts.push(authOps);
+  const opsPortOf: GatewayStack['opsPortOf'] = { auth: authOps };
   let ingestUdpPort: number | undefined;
   if (options.ingest) {
     const opsPort = await freePort();
@@ -76,11 +81,13 @@ export async function startStack(options: StackOptions = {}): Promise<GatewaySta
       }).start(),
     );
     opsPorts.push(opsPort);
+    opsPortOf.ingest = opsPort;
   }
   if (options.clustering) {
     const opsPort = await freePort();
     processes.push(new ServiceProcess('clustering', { ...env, ...nats.envOf('clustering'), OPS_PORT: String(opsPort), ...extraEnv(options.clustering) }).start());
     opsPorts.push(opsPort);
+    opsPortOf.clustering = opsPort;
   }
   const bases: string[] = [];
   const gatewayOpsPorts: number[] = [];
@@ -106,7 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<GatewaySta
     await stop();
     throw new Error(`${(err as Error).message}\n${stderr}`);
   }
-  return { bases, gatewayOpsPorts, processes, ingestUdpPort, stop };
+  return { bases, gatewayOpsPorts, processes, ingestUdpPort, nats, opsPortOf, stop };
 }
 
 /** Sends datagrams to the stack's ingest service from 127.0.0.1 (one exporter). */
