@@ -110,7 +110,7 @@ describe('generating .env.example', () => {
     const reading = withSource('tools/dev/run-services.mjs', (t) => `${t}\nconst extra = Number(process.env.CLARION_NEW_KNOB || 5);\n`);
     expect(() => renderEnvExample(reading)).toThrow('tools/dev/run-services.mjs reads CLARION_NEW_KNOB, which no env class declares');
     const withoutEnsure = { ...input, sources: input.sources.filter((s) => s.path !== 'tools/infra/ensure-services.sh') };
-    expect(() => renderEnvExample(withoutEnsure)).toThrow(/describes CLARION_PG_PORT, CLARION_REDIS_PORT, CLARION_INFRA_AUTO_INSTALL, which no source reads/);
+    expect(() => renderEnvExample(withoutEnsure)).toThrow(/describes CLARION_NATS_PORT, CLARION_PG_PORT, CLARION_REDIS_PORT, CLARION_INFRA_AUTO_INSTALL, which no source reads/);
   });
 
   it('refuses a script that falls back to another default than the env class', () => {
@@ -130,8 +130,10 @@ describe('generating .env.example', () => {
 
   it('groups a variable by its readers and shows each one its default where they differ', () => {
     const nats = blockOf(file, 'CLARION_NATS_PORT');
-    expect(nats).toContain('default: tools/dev/run-services.mjs 4223, tools/infra/ensure-services.sh 4222');
-    expect(nats.endsWith('# CLARION_NATS_PORT=')).toBe(true);
+    expect(nats).toContain('4222');
+    expect(nats.endsWith('# CLARION_NATS_PORT=4222')).toBe(true);
+    const devNats = blockOf(file, 'CLARION_DEV_NATS_PORT');
+    expect(devNats.endsWith('# CLARION_DEV_NATS_PORT=4223')).toBe(true);
     const npmStart = file.slice(file.indexOf(`# ${NPM_START} (`), file.indexOf('# every service'));
     expect(npmStart).toContain('# CLARION_READY_TIMEOUT_S=120');
   });

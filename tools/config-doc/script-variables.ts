@@ -40,7 +40,10 @@ export const SCRIPT_VARIABLES: Readonly<Record<string, ScriptVariable>> = {
   CLARION_READY_TIMEOUT_S: { description: "Seconds npm start waits for every service's /readyz to answer 200 before it stops them all." },
   CLARION_STOP_TIMEOUT_S: { description: 'Seconds npm start gives the services to stop after Ctrl-C (SIGTERM) before it kills them.' },
   CLARION_NATS_PORT: {
-    description: "A NATS port, read twice: tools/infra/ensure-services.sh makes sure the machine's JetStream server answers on it, and run-services.mjs runs npm start's own nats-server (TLS, an nkey per service) on it.",
+    description: "Port of the machine's NATS with JetStream that tools/infra/ensure-services.sh looks for (or starts); the test suites use it.",
+  },
+  CLARION_DEV_NATS_PORT: {
+    description: "Port of npm start's own nats-server (TLS, an nkey per service, the deployed permissions), started by run-services.mjs.",
   },
   CLARION_PG_PORT: { description: 'Port tools/infra/ensure-services.sh looks for (or starts) PostgreSQL on; point DATABASE_URL there too.' },
   CLARION_REDIS_PORT: { description: 'Port tools/infra/ensure-services.sh looks for (or starts) Redis on; point REDIS_URL there too.' },
@@ -74,7 +77,7 @@ export const INTERNAL_VARIABLES: Readonly<Record<string, string>> = {
  */
 export const NPM_START_SETS: Readonly<Record<string, string>> = {
   OPS_PORT: "each service's own default, so that the five never collide",
-  NATS_URL: "nats://127.0.0.1:<CLARION_NATS_PORT>, npm start's own nats-server",
+  NATS_URL: "nats://127.0.0.1:<CLARION_DEV_NATS_PORT>, npm start's own nats-server",
   NATS_NKEY_SEED_FILE: 'tmp/nats/<service>.nk, each service its own identity (so do not set NATS_NKEY_SEED)',
   NATS_TLS: 'true',
   NATS_TLS_CA_FILE: 'tmp/nats/ca.crt, the development CA npm start makes (so do not set NATS_TLS_CA)',

@@ -7,8 +7,8 @@
 //
 // NATS as deployed: a nats-server of its own (child process [nats]) with the configuration rendered from
 // libs/contracts (dist/tools/nats/main.js local: TLS, one nkey per service, exact subject permissions; keys and the
-// JetStream store kept in tmp/nats between runs), each service connecting with its own key. CLARION_NATS_PORT picks
-// its port (default 4223; the machine's own NATS on 4222 stays for the test suites).
+// JetStream store kept in tmp/nats between runs), each service connecting with its own key. CLARION_DEV_NATS_PORT
+// picks its port (default 4223; the machine's own NATS, CLARION_NATS_PORT of ensure-services, stays for the tests).
 //
 // Environment: HTTP_PORT (gateway, default 3000), CLARION_READY_TIMEOUT_S (default 120),
 // CLARION_STOP_TIMEOUT_S (default 20; the services drain for up to SHUTDOWN_GRACE_MS, 10 s by default),
@@ -38,7 +38,7 @@ const SERVICES = [
   { name: 'retention', opsPort: 9404, colour: 34 },
 ];
 const SIMULATOR = join(root, 'dist/tools/simulator/main.js');
-const NATS_PORT = Number(process.env.CLARION_NATS_PORT || 4223);
+const NATS_PORT = Number(process.env.CLARION_DEV_NATS_PORT || 4223);
 const NATS_DIR = join(root, 'tmp', 'nats');
 const NATS_BINARY = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p)) ?? 'nats-server';
 
