@@ -20,3 +20,4 @@ export * from './lib/ingest/flow-batch.codec';
 export * from './lib/flags/feature-flags';
 export * from './lib/clustering/clustering.dto';
 export * from './lib/nats-identities';
+export * from './lib/redis-acl';

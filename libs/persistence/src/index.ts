@@ -1,6 +1,7 @@
 export * from './entities';
 export * from './lib/database';
 export * from './lib/redis';
+export * from './lib/redis-acl-file';
 export * from './lib/roles';
 export * from './lib/tenant-isolation.sql';
 export * from './migrations';

@@ -4,6 +4,7 @@ export * from './lib/service-process';
 export * from './lib/silent-logger';
 export * from './lib/test-infra';
 export * from './lib/nats-server-process';
+export * from './lib/redis-server-process';
 export * from './lib/tenant-query';
 export * from './lib/metric-value';
 export * from './lib/flow-rows';

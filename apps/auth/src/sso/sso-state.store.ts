@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainException, ErrorCode } from '@clarion/contracts';
+import { DomainException, ErrorCode, REDIS_KEYSPACES } from '@clarion/contracts';
 import { RedisClient } from '@clarion/persistence';
 import { createHash } from 'node:crypto';
 
@@ -25,7 +25,7 @@ export class SsoStateStore {
   constructor(private readonly redis: RedisClient) {}
 
   private key(state: string): string {
-    return `auth:sso:state:${createHash('sha256').update(state).digest('base64url')}`;
+    return `${REDIS_KEYSPACES.ssoState.prefix}:${createHash('sha256').update(state).digest('base64url')}`;
   }
 
   async put(state: string, pending: PendingSignIn): Promise<void> {

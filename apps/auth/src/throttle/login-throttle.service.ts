@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainException, ErrorCode } from '@clarion/contracts';
+import { DomainException, ErrorCode, REDIS_KEYSPACES } from '@clarion/contracts';
 import { RedisClient } from '@clarion/persistence';
 import { createHash } from 'node:crypto';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -11,7 +11,7 @@ export interface LockState {
   retryAfterSeconds: number;
 }
 
-const KEY_PREFIX = 'auth:login';
+const KEY_PREFIX = REDIS_KEYSPACES.loginThrottle.prefix;
 /** Stands in for the address of a caller that gave none (a direct NATS caller), so its failures still count. */
 const NO_ADDRESS = 'none';
 

@@ -1,3 +1,4 @@
+import { REDIS_KEYSPACES } from '@clarion/contracts';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
@@ -175,7 +176,7 @@ export class HotReadCache {
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
-    private readonly namespace = 'hot:v1',
+    private readonly namespace: string = REDIS_KEYSPACES.hotReads.prefix,
     localMaxBytes = DEFAULT_LOCAL_MAX_BYTES,
   ) {
     this.recent = new RecentAnswers(localMaxBytes);

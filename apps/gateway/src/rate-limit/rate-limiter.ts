@@ -1,3 +1,4 @@
+import { REDIS_KEYSPACES } from '@clarion/contracts';
 import type { RedisClient } from '@clarion/persistence';
 
 /**
@@ -88,7 +89,7 @@ export interface AdmissionLimits {
 export type AdmissionDecision = { refused?: undefined } | { refused: { bucket: 'ip' | 'principal'; waitMs: number } };
 
 /** The Redis key of a bucket (`ip:<address>`, `principal:<tenant>:<kind>:<id>`, ...). */
-export const rateLimitKey = (bucket: string): string => `rl:v1:${bucket}`;
+export const rateLimitKey = (bucket: string): string => `${REDIS_KEYSPACES.rateLimits.prefix}:${bucket}`;
 
 /** Whole seconds a refused caller should wait (Retry-After), from the script's milliseconds. */
 export const retryAfterSecondsOf = (waitMs: number): number => Math.max(1, Math.ceil(waitMs / 1000));

@@ -1,4 +1,5 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { REDIS_KEYSPACES } from '@clarion/contracts';
 import type { RedisClient } from './redis';
 
 export interface CachedApiKeyPrincipal {
@@ -15,7 +16,7 @@ export const API_KEY_CACHE_MAX_TTL_S = 300;
 const TOMBSTONE = 'revoked';
 
 /** The slot of a key: by its public prefix (`clr_<prefix>_…`), so the auth service can clear it without the secret. */
-export const apiKeyCacheSlot = (prefix: string): string => `apikey:v2:${prefix}`;
+export const apiKeyCacheSlot = (prefix: string): string => `${REDIS_KEYSPACES.apiKeyCache.prefix}:${prefix}`;
 
 const prefixOf = (apiKey: string): string | undefined => /^clr_([a-z0-9]{8,16})_/.exec(apiKey)?.[1];
 

@@ -11,6 +11,9 @@ export class RedisClient {
   constructor(url: string, name: string, logger: Logger) {
     this.client = new Redis(url, {
       connectionName: name,
+      // No CLIENT SETINFO: the ACL users are not granted it (it would be refused, and logged in ACL LOG, on every
+      // connection) and Redis 7.0 does not know it; the connection name says who the client is.
+      disableClientInfo: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,

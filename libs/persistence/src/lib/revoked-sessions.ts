@@ -1,7 +1,8 @@
+import { REDIS_KEYSPACES } from '@clarion/contracts';
 import type { RedisClient } from './redis';
 
 /** The Redis sorted set of ended sessions: member the session id, score the time (ms) its last access token expires. */
-export const REVOKED_SESSIONS_KEY = 'clarion:revoked-sessions:v1';
+export const REVOKED_SESSIONS_KEY = REDIS_KEYSPACES.revokedSessions.key;
 
 /**
  * Sessions that ended (logout, revocation, a disabled user, a password reset or change) while access tokens issued for

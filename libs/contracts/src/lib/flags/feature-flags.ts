@@ -1,3 +1,5 @@
+import { REDIS_KEYSPACES } from '../redis-acl';
+
 /**
  * Per-tenant feature flags: the catalogue of switches an admin may set (`PUT /api/v1/flags/:key`). A flag without a
  * stored row has its default. Rows live in PostgreSQL (`feature_flags`, row-level security per tenant); any service
@@ -16,7 +18,7 @@ export const FEATURE_FLAG_KEYS: readonly FeatureFlagKey[] = FEATURE_FLAGS.map((f
 export const isFeatureFlagKey = (value: string): value is FeatureFlagKey => (FEATURE_FLAG_KEYS as readonly string[]).includes(value);
 
 /** Redis key of a tenant's cached flags (a JSON array of FeatureFlagDto). */
-export const featureFlagCacheKey = (tenantId: string): string => `flags:v1:${tenantId}`;
+export const featureFlagCacheKey = (tenantId: string): string => `${REDIS_KEYSPACES.featureFlags.prefix}:${tenantId}`;
 
 export class FeatureFlagDto {
   key: FeatureFlagKey;
