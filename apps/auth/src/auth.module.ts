@@ -10,6 +10,7 @@ import { KeysController } from './keys/keys.controller';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { SessionService } from './sessions/session.service';
 import { SessionsController } from './sessions/sessions.controller';
+import { IdpEgress } from './sso/idp-egress';
 import { OidcClient } from './sso/oidc-client';
 import { SsoConfigService } from './sso/sso-config.service';
 import { SsoLoginService } from './sso/sso-login.service';
@@ -32,6 +33,7 @@ import { UsersController } from './users/users.controller';
     SessionRevocations,
     AuditService,
     BootstrapAdmin,
+    IdpEgress,
     KeyRingService,
     LoginThrottleService,
     OidcClient,

@@ -1,8 +1,10 @@
 import { DomainException, ErrorCode } from '@clarion/contracts';
+import { ServiceMetrics } from '@clarion/observability';
 import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, type JWTPayload, type KeyInput } from 'jose';
 import { createSecretKey } from 'node:crypto';
 import { AuthEnv } from '../auth.env';
-import { MAX_RESPONSE_BYTES, OidcClient, signInSecrets } from './oidc-client';
+import { IdpEgress, MAX_RESPONSE_BYTES, type IdpTransport } from './idp-egress';
+import { OidcClient, signInSecrets } from './oidc-client';
 
 const ISSUER = 'https://idp.example';
 const CLIENT = 'clarion-web';
@@ -12,8 +14,8 @@ const REDIRECT = 'https://clarion.example/auth/sso/callback';
 type Route = (request: { url: URL; method: string; headers: Record<string, string>; body: URLSearchParams; signal?: AbortSignal }) => Promise<Response> | Response;
 
 /**
- * The relying party against an identity provider that lives in this process: `fetch` is answered by the routes below
- * (the IdP is what is outside; the library, our fetch wrapper and our checks are the real ones).
+ * The relying party against an identity provider that lives in this process: the egress's transport is answered by the
+ * routes below (the IdP is what is outside; the library, our fetch wrapper and our checks are the real ones).
  */
 describe('OpenID Connect relying party (openid-client)', () => {
   let idpKey: KeyInput;
@@ -23,9 +25,11 @@ describe('OpenID Connect relying party (openid-client)', () => {
   let routes: Map<string, Route>;
   let requests: string[];
   let idToken: Promise<string> | string;
-  let fetchSpy: jest.SpyInstance;
+  let transport: jest.MockedFunction<IdpTransport>;
 
   const env = (CLARION_ENV: AuthEnv['CLARION_ENV']) => Object.assign(new AuthEnv(), { CLARION_ENV });
+  const relyingParty = (environment: AuthEnv['CLARION_ENV'] = 'test') =>
+    new OidcClient(env(environment), new IdpEgress(env(environment), new ServiceMetrics('auth-test'), { transport: (url, init) => transport(url, init) }));
   const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   const discovery = (issuer = ISSUER, extra: Record<string, unknown> = {}) => ({
     issuer,
@@ -51,7 +55,7 @@ describe('OpenID Connect relying party (openid-client)', () => {
     routes.set(`${issuer}/token`, async () => json({ access_token: 'the-access-token', token_type: 'Bearer', expires_in: 300, id_token: await idToken }));
     routes.set(`${issuer}/me`, () => json({ sub: 'user-1', email: 'a@b.example' }));
   };
-  const redeem = async (client = new OidcClient(env('test')), response: { iss?: string; error?: string; code?: string } = { iss: ISSUER, code: 'the-code' }) => {
+  const redeem = async (client = relyingParty(), response: { iss?: string; error?: string; code?: string } = { iss: ISSUER, code: 'the-code' }) => {
     const provider = await client.provider(ISSUER, { clientId: CLIENT, clientSecret: SECRET });
     return client.redeem(provider, { redirectUri: REDIRECT, state: secrets.state, ...response }, secrets);
   };
@@ -79,7 +83,7 @@ describe('OpenID Connect relying party (openid-client)', () => {
     requests = [];
     idToken = sign({ email: 'a@b.example' });
     serve(ISSUER, discovery());
-    fetchSpy = jest.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    transport = jest.fn<ReturnType<IdpTransport>, Parameters<IdpTransport>>(async (input, init) => {
       const url = new URL(String(input));
       const method = init?.method ?? 'GET';
       requests.push(`${method} ${url.origin}${url.pathname}`);
@@ -90,11 +94,9 @@ describe('OpenID Connect relying party (openid-client)', () => {
     });
   });
 
-  afterEach(() => fetchSpy.mockRestore());
-
   describe('the authorization request', () => {
     it('sends the browser to the authorization endpoint with the state, the nonce and an S256 PKCE challenge', async () => {
-      const client = new OidcClient(env('test'));
+      const client = relyingParty();
       const provider = await client.provider(ISSUER, { clientId: CLIENT });
       // RFC 7636 appendix B: this verifier has this challenge.
       const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -176,7 +178,7 @@ describe('OpenID Connect relying party (openid-client)', () => {
     });
 
     it('fetches the key set once for several sign-ins, and again when a token names a key it does not know', async () => {
-      const client = new OidcClient(env('test'));
+      const client = relyingParty();
       await redeem(client);
       await redeem(client);
       expect(requests.filter((r) => r.endsWith('/jwks'))).toHaveLength(1);
@@ -235,7 +237,7 @@ describe('OpenID Connect relying party (openid-client)', () => {
 
   describe('userinfo', () => {
     it("returns the IdP's claims for the ID token's subject, and refuses another subject", async () => {
-      const client = new OidcClient(env('test'));
+      const client = relyingParty();
       const provider = await client.provider(ISSUER, { clientId: CLIENT, clientSecret: SECRET });
       await expect(client.userinfo(provider, 'the-access-token', 'user-1')).resolves.toMatchObject({ email: 'a@b.example' });
       await refused(client.userinfo(provider, 'the-access-token', 'user-2'));
@@ -243,13 +245,13 @@ describe('OpenID Connect relying party (openid-client)', () => {
 
     it('returns nothing for an IdP without a userinfo endpoint', async () => {
       serve(ISSUER, discovery(ISSUER, { userinfo_endpoint: undefined }));
-      const client = new OidcClient(env('test'));
+      const client = relyingParty();
       await expect(client.userinfo(await client.provider(ISSUER, { clientId: CLIENT }), 'the-access-token', 'user-1')).resolves.toEqual({});
     });
   });
 
   describe('discovery', () => {
-    const discover = (issuer = ISSUER, environment: AuthEnv['CLARION_ENV'] = 'test') => new OidcClient(env(environment)).provider(issuer, { clientId: CLIENT });
+    const discover = (issuer = ISSUER, environment: AuthEnv['CLARION_ENV'] = 'test') => relyingParty(environment).provider(issuer, { clientId: CLIENT });
 
     it('refuses a document that names another issuer (mix-up defence)', async () => {
       serve(ISSUER, discovery('https://other.example'));
@@ -296,6 +298,41 @@ describe('OpenID Connect relying party (openid-client)', () => {
       await refused(discover(), ErrorCode.DependencyUnavailable);
       expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
     }, 10_000);
+
+    const discoveries = () => requests.filter((r) => r.endsWith('/openid-configuration')).length;
+
+    it('remembers a failed discovery for 30 s: sign-ins in that time fail at once without asking the IdP again', async () => {
+      routes.set(`${ISSUER}/.well-known/openid-configuration`, () => new Response('unavailable', { status: 503 }));
+      const client = relyingParty();
+      const first = await refused(client.provider(ISSUER, { clientId: CLIENT }), ErrorCode.DependencyUnavailable);
+      serve(ISSUER, discovery());
+      for (let i = 0; i < 5; i++) expect(await refused(client.provider(ISSUER, { clientId: CLIENT }), ErrorCode.DependencyUnavailable)).toBe(first);
+      expect(discoveries()).toBe(1);
+      const now = Date.now();
+      jest.spyOn(Date, 'now').mockReturnValue(now + 30_001);
+      try {
+        await expect(client.provider(ISSUER, { clientId: CLIENT })).resolves.toBeDefined();
+      } finally {
+        jest.mocked(Date.now).mockRestore();
+      }
+      expect(discoveries()).toBe(2);
+    });
+
+    it('asks again at once when OIDC_DISCOVERY_FAILURE_TTL_S is 0', async () => {
+      routes.set(`${ISSUER}/.well-known/openid-configuration`, () => new Response('unavailable', { status: 503 }));
+      const environment = Object.assign(env('test'), { OIDC_DISCOVERY_FAILURE_TTL_S: 0 });
+      const client = new OidcClient(environment, new IdpEgress(environment, new ServiceMetrics('auth-test'), { transport: (url, init) => transport(url, init) }));
+      await refused(client.provider(ISSUER, { clientId: CLIENT }), ErrorCode.DependencyUnavailable);
+      serve(ISSUER, discovery());
+      await expect(client.provider(ISSUER, { clientId: CLIENT })).resolves.toBeDefined();
+      expect(discoveries()).toBe(2);
+    });
+
+    it('asks the IdP once for sign-ins that start together', async () => {
+      const client = relyingParty();
+      await Promise.all(Array.from({ length: 8 }, () => client.provider(ISSUER, { clientId: CLIENT })));
+      expect(discoveries()).toBe(1);
+    });
 
     it('answers DEPENDENCY_UNAVAILABLE for an IdP that cannot be reached', async () => {
       routes.set(`${ISSUER}/.well-known/openid-configuration`, () => Promise.reject(new TypeError('fetch failed')));

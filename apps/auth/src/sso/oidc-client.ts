@@ -3,6 +3,7 @@ import { DomainException, ErrorCode } from '@clarion/contracts';
 import { isIP } from 'node:net';
 import * as oidc from 'openid-client';
 import { AuthEnv } from '../auth.env';
+import { HTTP_TIMEOUT_S, IdpEgress } from './idp-egress';
 
 /**
  * The relying-party side of OpenID Connect, authorization code flow with PKCE, on `openid-client`: discovery, the
@@ -10,21 +11,32 @@ import { AuthEnv } from '../auth.env';
  * JWKS, iss, aud, azp, exp, iat, nonce), userinfo, and the checks of the authorization response (state, RFC 9207 iss,
  * error). `openid-client` is ES-module-only; the CommonJS build loads it with Node's require(esm) (Node >= 20.19).
  *
- * What is ours: every request to the IdP goes through `boundedFetch` (a timeout and a cap on the answer's size), the
- * endpoints must be https (http only on a loopback host, and never in production), and what the library or the IdP
- * says wrong becomes a DomainException of our own wording: UNAUTHENTICATED for a wrong answer about this sign-in,
- * DEPENDENCY_UNAVAILABLE for an IdP that cannot be reached or used. The IdP's own texts (`error_description`) are never
- * passed on: the callback is a public route.
+ * What is ours: every request to the IdP goes through `IdpEgress` (a timeout, a cap on the answer's size, and in
+ * production no loopback, private, link-local or cluster address), the endpoints must be https (http only on a
+ * loopback host, and never in production), a failed discovery is remembered for OIDC_DISCOVERY_FAILURE_TTL_S (a flood
+ * of sign-ins does not become a flood of requests to the IdP, or to whatever host an issuer names), and what the
+ * library or the IdP says wrong becomes a DomainException of our own wording: UNAUTHENTICATED for a wrong answer about
+ * this sign-in, DEPENDENCY_UNAVAILABLE for an IdP that cannot be reached or used. The IdP's own texts
+ * (`error_description`) are never passed on.
  */
 @Injectable()
 export class OidcClient {
   private readonly discovered = new Map<string, { metadata: oidc.ServerMetadata; fetchedAt: number }>();
   /** Each issuer's key set as last fetched, shared by the per-sign-in configurations (the library refetches on an unknown kid). */
   private readonly keySets = new Map<string, oidc.ExportedJWKSCache>();
+  /** Issuers whose discovery failed lately, with that failure, until it may be tried again. */
+  private readonly failed = new Map<string, { error: DomainException; until: number }>();
+  /** Discoveries under way: sign-ins starting together wait for the same one. */
+  private readonly discovering = new Map<string, Promise<oidc.ServerMetadata>>();
   private readonly production: boolean;
+  private readonly failureTtlMs: number;
 
-  constructor(env: AuthEnv) {
+  constructor(
+    env: AuthEnv,
+    private readonly egress: IdpEgress,
+  ) {
     this.production = env.CLARION_ENV === 'production';
+    this.failureTtlMs = env.OIDC_DISCOVERY_FAILURE_TTL_S * 1000;
   }
 
   /** The provider as its discovery document describes it (cached an hour), bound to one client of ours. */
@@ -105,6 +117,24 @@ export class OidcClient {
   private async discover(issuer: string): Promise<oidc.ServerMetadata> {
     const cached = this.discovered.get(issuer);
     if (cached && Date.now() - cached.fetchedAt < DISCOVERY_TTL_MS) return cached.metadata;
+    const failed = this.failed.get(issuer);
+    if (failed && Date.now() < failed.until) throw failed.error;
+    this.failed.delete(issuer);
+    let running = this.discovering.get(issuer);
+    if (!running) {
+      running = this.fetchMetadata(issuer).finally(() => this.discovering.delete(issuer));
+      this.discovering.set(issuer, running);
+    }
+    try {
+      return await running;
+    } catch (err) {
+      if (err instanceof DomainException && this.failureTtlMs > 0) this.failed.set(issuer, { error: err, until: Date.now() + this.failureTtlMs });
+      throw err;
+    }
+  }
+
+  /** Discovery proper: the document, the library's checks (issuer match) and ours (https, PKCE S256). */
+  private async fetchMetadata(issuer: string): Promise<oidc.ServerMetadata> {
     const allowLoopbackHttp = !this.production;
     if (!isSecureUrl(issuer, allowLoopbackHttp)) {
       throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's issuer is not an https URL${allowLoopbackHttp ? '' : ' (required in production)'}`);
@@ -113,7 +143,7 @@ export class OidcClient {
     try {
       // The library checks that the document names exactly this issuer (Discovery section 4.3, the mix-up defence).
       const discovered = await oidc.discovery(new URL(issuer), DISCOVERY_CLIENT_ID, undefined, undefined, {
-        [oidc.customFetch]: boundedFetch,
+        [oidc.customFetch]: this.egress.fetch,
         timeout: HTTP_TIMEOUT_S,
         execute: insecureHttp(issuer) ? [oidc.allowInsecureRequests] : [],
       });
@@ -139,7 +169,7 @@ export class OidcClient {
   }
 
   private bind(config: oidc.Configuration, issuer: string): void {
-    config[oidc.customFetch] = boundedFetch;
+    config[oidc.customFetch] = this.egress.fetch;
     config.timeout = HTTP_TIMEOUT_S;
     if (insecureHttp(issuer)) oidc.allowInsecureRequests(config);
   }
@@ -165,17 +195,12 @@ export function signInSecrets(): { state: string; nonce: string; codeVerifier: s
   return { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
 }
 
-/** Calls to the IdP wait this long at most (seconds, as the library counts): a sign-in must not hang on a slow IdP. */
-const HTTP_TIMEOUT_S = 5;
 /** Discovery documents change rarely; an hour keeps key and endpoint changes visible the same day. */
 const DISCOVERY_TTL_MS = 3600_000;
-/** Bounds what we read from an IdP answer (discovery, JWKS, token, userinfo). */
-export const MAX_RESPONSE_BYTES = 256 * 1024;
 /** Clock skew tolerated between us and the IdP on exp/iat. */
 const CLOCK_TOLERANCE_S = 60;
 /** Discovery needs a client id to build its result; only the server metadata is kept. */
 const DISCOVERY_CLIENT_ID = 'discovery';
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /**
  * Credentials and codes travel only over TLS; plain http is accepted for loopback hosts alone (an IdP on the same
@@ -211,58 +236,18 @@ function clientAuthentication(metadata: oidc.ServerMetadata, secret: string): oi
   throw new DomainException(ErrorCode.DependencyUnavailable, 'the identity provider supports neither client_secret_basic nor client_secret_post');
 }
 
-/**
- * The library's fetch for every IdP request: the library's own timeout signal (and ours when it gives none), and the
- * answer read whole but never past MAX_RESPONSE_BYTES, so a hostile or broken IdP cannot make us buffer without end.
- */
-export const boundedFetch: oidc.CustomFetch = async (url, options) => {
-  const signal = options.signal ?? AbortSignal.timeout(HTTP_TIMEOUT_S * 1000);
-  const what = new URL(url).host;
-  let res: Response;
-  try {
-    res = await fetch(url, { ...options, body: options.body as RequestInit['body'], signal });
-  } catch (err) {
-    throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider is not reachable at ${what} (${(err as Error).name})`);
-  }
-  const declared = Number(res.headers.get('content-length'));
-  if (declared > MAX_RESPONSE_BYTES) {
-    await res.body?.cancel();
-    throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's answer from ${what} is too large`);
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    try {
-      for (let part = await reader.read(); !part.done; part = await reader.read()) {
-        size += part.value.byteLength;
-        if (size > MAX_RESPONSE_BYTES) {
-          await reader.cancel();
-          throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's answer from ${what} is too large`);
-        }
-        chunks.push(part.value);
-      }
-    } catch (err) {
-      if (err instanceof DomainException) throw err;
-      throw new DomainException(ErrorCode.DependencyUnavailable, `the identity provider's answer from ${what} did not arrive (${(err as Error).name})`);
-    }
-  }
-  const body = NULL_BODY_STATUSES.has(res.status) ? null : Buffer.concat(chunks);
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-};
-
 /** An OAuth error code as RFC 6749 registers them (`invalid_grant`); anything else is not repeated. */
 function errorCode(value: unknown): string {
   return typeof value === 'string' && /^[a-z0-9_]{1,64}$/.test(value) ? value : 'unrecognised error';
 }
 
 /**
- * What went wrong, in our words: a DomainException of ours from boundedFetch, or one built from the library's own
+ * What went wrong, in our words: a DomainException of ours from IdpEgress, or one built from the library's own
  * (fixed) description. Anything else is a fault of ours (a wrong argument), returned as it is.
  */
 function failure(err: unknown, what: 'discovery' | 'token' | 'userinfo'): unknown {
   for (let cause: unknown = err; cause instanceof Error; cause = cause.cause) {
-    // boundedFetch's exceptions come back wrapped by the library.
+    // IdpEgress's exceptions come back wrapped by the library.
     if (cause instanceof DomainException) return cause;
   }
   if (err instanceof oidc.AuthorizationResponseError) {

@@ -21,9 +21,33 @@ import { OidcClient, signInSecrets } from './oidc-client';
 
 /** One answer for an unknown tenant, a tenant without SSO, SSO switched off and the feature flag off. */
 const SSO_UNAVAILABLE = 'single sign-on is not available for this tenant';
+/**
+ * What the public routes say when the IdP could not be used or did not confirm the sign-in. The reason (a host, an
+ * address class, the IdP's error code) is for the log and the audit log: an anonymous caller learns nothing of the
+ * IdP's or the network's inside, and cannot use a sign-in to probe either.
+ */
+const IDP_UNAVAILABLE = 'the identity provider cannot be used right now; try again later';
+const IDP_NOT_CONFIRMED = 'the identity provider did not confirm this sign-in; start again';
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}$/;
 
 type ClientInfo = { sourceIp?: string; userAgent?: string };
+
+/** An IdP failure as the public routes answer it; `reason` is what went wrong, for the log and the audit log. */
+export class IdpFailureException extends DomainException {
+  constructor(readonly reason: DomainException) {
+    const unavailable = reason.code === ErrorCode.DependencyUnavailable;
+    super(unavailable ? ErrorCode.DependencyUnavailable : ErrorCode.Unauthenticated, unavailable ? IDP_UNAVAILABLE : IDP_NOT_CONFIRMED);
+  }
+}
+
+/** Runs a call to the IdP; its DomainException comes out as the public IdpFailureException. */
+async function atIdp<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw err instanceof DomainException ? new IdpFailureException(err) : err;
+  }
+}
 
 /**
  * Sign-in through the tenant's OpenID Provider: `start` sends the browser there (authorization code flow with PKCE,
@@ -53,7 +77,12 @@ export class SsoLoginService {
         { field: 'redirectUri', message: 'must be one of the configured redirect URIs' },
       ]);
     }
-    const provider = await this.oidc.provider(config.issuer, { clientId: config.clientId });
+    const provider = await atIdp(() => this.oidc.provider(config.issuer, { clientId: config.clientId })).catch((err: unknown) => {
+      if (err instanceof IdpFailureException) {
+        this.logger.warn({ tenantId: tenant.id, issuer: config.issuer, code: err.reason.code, reason: err.reason.message }, 'single sign-on could not start');
+      }
+      throw err;
+    });
     const { state, nonce, codeVerifier } = signInSecrets();
     const pending: PendingSignIn = { tenantId: tenant.id, issuer: config.issuer, clientId: config.clientId, redirectUri, nonce, codeVerifier };
     const authorizationUrl = await this.oidc.authorizationUrl(provider, { ...pending, scopes: config.scopes, state });
@@ -79,19 +108,22 @@ export class SsoLoginService {
       if (config.issuer !== pending.issuer || config.clientId !== pending.clientId) {
         throw new DomainException(ErrorCode.Unauthenticated, 'the single sign-on setting changed during this sign-in; start again');
       }
-      const provider = await this.oidc.provider(config.issuer, { clientId: config.clientId, clientSecret: this.configs.clientSecret(config) });
+      const clientSecret = this.configs.clientSecret(config);
+      const provider = await atIdp(() => this.oidc.provider(config.issuer, { clientId: config.clientId, clientSecret }));
       // The authorization response is checked first: an `error` from the IdP, and RFC 9207's `iss` (a response naming
       // another issuer, or none from an issuer that always names itself, was meant for another IdP: mix-up attack).
-      const { claims: idClaims, accessToken } = await this.oidc.redeem(
-        provider,
-        { redirectUri: pending.redirectUri, state: request.state, code: request.code, iss: request.iss, error: request.error },
-        { nonce: pending.nonce, codeVerifier: pending.codeVerifier },
+      const { claims: idClaims, accessToken } = await atIdp(() =>
+        this.oidc.redeem(
+          provider,
+          { redirectUri: pending.redirectUri, state: request.state, code: request.code, iss: request.iss, error: request.error },
+          { nonce: pending.nonce, codeVerifier: pending.codeVerifier },
+        ),
       );
       subject = idClaims.sub;
       let claims: Record<string, unknown> = idClaims;
       // Many IdPs put profile and group claims only in userinfo for the code flow (Core section 5.4).
       if (claims['email'] === undefined || claimAt(claims, config.groupsClaim) === undefined) {
-        claims = { ...(await this.oidc.userinfo(provider, accessToken, idClaims.sub)), ...idClaims };
+        claims = { ...(await atIdp(() => this.oidc.userinfo(provider, accessToken, idClaims.sub))), ...idClaims };
       }
       identity = identityOf(claims, config.groupsClaim);
       if (!identity.email || !EMAIL.test(identity.email)) {
@@ -190,7 +222,9 @@ export class SsoLoginService {
     err: DomainException,
     client: ClientInfo,
   ): Promise<void> {
-    this.logger.warn({ tenantId: pending.tenantId, issuer: pending.issuer, code: err.code, reason: err.message }, 'single sign-on refused');
+    // The IdP's part is recorded as it happened; the caller got the public wording.
+    const reason = err instanceof IdpFailureException ? err.reason : err;
+    this.logger.warn({ tenantId: pending.tenantId, issuer: pending.issuer, code: reason.code, reason: reason.message }, 'single sign-on refused');
     try {
       await this.audit.record({
         tenantId: pending.tenantId,
@@ -199,7 +233,7 @@ export class SsoLoginService {
         target: identity?.email ?? subject ?? pending.issuer,
         outcome: err.code === ErrorCode.Forbidden ? 'denied' : 'failure',
         ...client,
-        details: { issuer: pending.issuer, subject, code: err.code, reason: err.message, groups: identity?.groups },
+        details: { issuer: pending.issuer, subject, code: reason.code, reason: reason.message, groups: identity?.groups },
       });
     } catch (auditErr) {
       // The refusal stands either way; the caller gets the sign-in's error, not the audit's.

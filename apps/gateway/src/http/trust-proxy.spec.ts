@@ -1,8 +1,8 @@
-import { validateEnv } from '@clarion/config';
+import { isAddressOrNetwork, validateEnv } from '@clarion/config';
 import fc from 'fast-check';
 import Fastify from 'fastify';
 import { GatewayEnv } from '../gateway.env';
-import { isAddressOrNetwork, isTrustProxy, parseTrustProxy } from './trust-proxy';
+import { isTrustProxy, parseTrustProxy } from './trust-proxy';
 
 describe('HTTP_TRUST_PROXY', () => {
   it('takes false, a hop count, proxy networks, or true', () => {

@@ -1,6 +1,6 @@
+import { isAddressOrNetwork } from '@clarion/config';
 import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isIP } from 'node:net';
 
 /**
  * Which hops in front of the gateway may tell it the client's address (X-Forwarded-For, -Proto, -Host), in the forms
@@ -29,17 +29,6 @@ export function parseTrustProxy(raw: unknown): unknown {
   if (/^\d{1,3}$/.test(text)) return Number(text);
   const parts = raw.split(',').map((part) => part.trim()).filter(Boolean);
   return parts.every(isAddressOrNetwork) ? parts : raw;
-}
-
-/** An IPv4/IPv6 address, optionally with a prefix length that fits it (`10.0.0.0/8`, `fd00::/8`). */
-export function isAddressOrNetwork(text: string): boolean {
-  const [address, prefix, ...rest] = text.split('/');
-  if (rest.length > 0 || address === undefined) return false;
-  const version = isIP(address);
-  if (version === 0) return false;
-  if (prefix === undefined) return true;
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  return Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
 export function isTrustProxy(value: unknown): value is TrustProxy {

@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Put, Query, Redirect, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Put, Query, Redirect, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import {
   DomainException,
+  ERROR_HTTP_STATUS,
   ErrorCode,
+  isErrorCode,
   Subjects,
   type ActorDto,
   type SsoConfigDto,
@@ -10,7 +12,9 @@ import {
   type TokenPairResponseDto,
 } from '@clarion/contracts';
 import { RpcClient } from '@clarion/messaging';
+import { ROOT_LOGGER } from '@clarion/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { TokenPairResponse } from '../auth/auth-responses.dto';
 import { GatewayEnv } from '../gateway.env';
 import { Public, RequirePermissions } from '../http/access.decorators';
@@ -19,6 +23,12 @@ import { ClientInfo, CurrentActor } from '../http/current-actor.decorator';
 import { ConfigureSsoBodyDto, SsoCallbackQueryDto, SsoConfigResponse, StartSsoQueryDto } from './sso-http.dto';
 import { clearedStateCookie, readCookie, sameState, SSO_STATE_COOKIE, stateCookie } from './sso-state-cookie';
 
+/**
+ * What the public sign-in routes say for a failure on our side of the request (auth or the IdP unavailable, a
+ * timeout): the detail (a subject name, a host) goes to the log, not to an anonymous caller.
+ */
+export const SSO_TEMPORARILY_UNAVAILABLE = 'single sign-on is unavailable right now; try again later';
+
 /** OpenID Connect single sign-on: the tenant's setting (admins) and the browser sign-in (public). */
 @ApiTags('sso')
 @Controller('api/v1/auth/sso')
@@ -26,6 +36,7 @@ export class SsoController {
   constructor(
     private readonly rpc: RpcClient,
     private readonly env: GatewayEnv,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   @Put()
@@ -56,7 +67,7 @@ export class SsoController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ url: string; statusCode: number }> {
-    const started = await this.rpc.send<StartSsoResponseDto>(Subjects.auth.ssoStart, { ...query, ...client });
+    const started = await this.publicCall<StartSsoResponseDto>(Subjects.auth.ssoStart, { ...query, ...client });
     const maxAge = (Date.parse(started.expiresAt) - Date.now()) / 1000;
     void reply.header('set-cookie', stateCookie(started.state, maxAge, this.secure(request))).header('cache-control', 'no-store');
     return { url: started.authorizationUrl, statusCode: 302 };
@@ -82,7 +93,18 @@ export class SsoController {
       throw new DomainException(ErrorCode.Unauthenticated, 'this sign-in was not started in this browser; start again');
     }
     void reply.header('set-cookie', clearedStateCookie(this.secure(request)));
-    return this.rpc.send(Subjects.auth.ssoCallback, { ...query, ...client });
+    return this.publicCall(Subjects.auth.ssoCallback, { ...query, ...client });
+  }
+
+  /** An RPC for a public route: the caller's own errors (4xx) as auth words them, ours (5xx) in one generic sentence. */
+  private async publicCall<T>(subject: string, payload: object): Promise<T> {
+    try {
+      return await this.rpc.send<T>(subject, payload);
+    } catch (err) {
+      if (!(err instanceof DomainException) || !isErrorCode(err.code) || ERROR_HTTP_STATUS[err.code] < 500) throw err;
+      this.logger.warn({ subject, code: err.code, reason: err.message }, 'single sign-on request failed');
+      throw new DomainException(err.code, SSO_TEMPORARILY_UNAVAILABLE);
+    }
   }
 
   /** Secure cookies behind TLS, and always in production (where TLS may end at a load balancer). */
