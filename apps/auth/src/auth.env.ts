@@ -1,5 +1,5 @@
-import { AccessTokenServiceEnv, DatabaseRole, EnvVar, IsNetworkList, ToInt, ToList } from '@clarion/config';
-import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { AccessTokenServiceEnv, DatabaseRole, EnvVar, ToInt } from '@clarion/config';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Configuration of the auth service (tenants, users, sessions, tokens, API keys and the audit log). */
 @DatabaseRole('clarion_auth')
@@ -15,6 +15,27 @@ export class AuthEnv extends AccessTokenServiceEnv {
   @IsString()
   @MinLength(32)
   AUTH_MASTER_KEY!: string;
+
+  @EnvVar({
+    type: 'string (>= 32 characters, no whitespace; hex or base64 of 32 random bytes recommended)',
+    secret: true,
+    devDefault: 'development-only-audit-key-never-use-in-production',
+    description:
+      'Key of the HMAC that seals each audit event, kept outside PostgreSQL so that a database writer cannot recompute the chain. Give it as AUDIT_KEY_FILE; rotating it moves the old one to AUDIT_PREVIOUS_KEYS.',
+  })
+  @IsString()
+  @Matches(/^\S{32,}$/, { message: 'AUDIT_KEY must be at least 32 characters without whitespace' })
+  AUDIT_KEY!: string;
+
+  @EnvVar({
+    type: 'strings separated by whitespace (one a line in the _FILE form)',
+    secret: true,
+    description: 'Earlier audit keys, kept only so that the events they sealed still verify; new events are sealed with AUDIT_KEY.',
+  })
+  // Each was an AUDIT_KEY once; one mistyped matches no key id, and `audit verify` names the key it lacks.
+  @IsOptional()
+  @IsString()
+  AUDIT_PREVIOUS_KEYS?: string;
 
   @EnvVar({ type: 'integer (seconds)', description: 'Lifetime of an access token.' })
   @ToInt()
@@ -119,25 +140,6 @@ export class AuthEnv extends AccessTokenServiceEnv {
   @Min(10)
   @Max(900)
   LOGIN_ACCOUNT_FAILURE_WINDOW_S = 300;
-
-  @EnvVar({
-    type: 'comma-separated addresses or networks (CIDR)',
-    description:
-      "Networks an identity provider may never be reached at, besides the classes production always refuses (loopback, private, link-local with the cloud metadata address, CGNAT, multicast, reserved): a cluster's pod and service ranges when they are routable, say. Checked on the resolved addresses of every OIDC request, in every environment.",
-  })
-  @ToList()
-  @IsNetworkList()
-  OIDC_DENIED_NETWORKS: string[] = [];
-
-  @EnvVar({
-    type: 'integer (seconds)',
-    description: "How long a failed OIDC discovery of an issuer is remembered: sign-ins in that time fail at once without asking the IdP again (0: not remembered).",
-  })
-  @ToInt()
-  @IsInt()
-  @Min(0)
-  @Max(3600)
-  OIDC_DISCOVERY_FAILURE_TTL_S = 30;
 
   @EnvVar({
     type: 'file path',

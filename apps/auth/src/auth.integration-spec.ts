@@ -1,13 +1,15 @@
 import { AccessTokenVerifier, DomainException, ErrorCode, permissionsOfRoles, type ActorDto } from '@clarion/contracts';
 import { validateEnv } from '@clarion/config';
-import { Database, RedisClient, RevokedSessionsStore } from '@clarion/persistence';
+import { Database, RedisClient, RevokedSessionsStore, type AuditEventRow } from '@clarion/persistence';
 import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
+import { spawnSync } from 'node:child_process';
 import { createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ApiKeyService } from './api-keys/api-key.service';
-import { AuditService } from './audit/audit.service';
+import { genesisHash, unkeyedChainHash, type AuditFields } from './audit/audit-chain';
+import { AUDIT_CHAIN_KEYED_ACTION, AuditService } from './audit/audit.service';
 import { AuthEnv } from './auth.env';
 import { KeyRingService } from './keys/key-ring.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
@@ -21,7 +23,7 @@ import { PasswordChangeService } from './users/password-change.service';
 import { UserService } from './users/user.service';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const STRONG = 'violet-Harbor-quantum-57-lantern';
 
@@ -36,7 +38,7 @@ describe('auth service (real PostgreSQL and Redis)', () => {
   const db = new Database({ url: env.DATABASE_URL, poolSize: 4, statementTimeoutMs: 10_000, applicationName: 'auth-test' }, logger);
   const redis = new RedisClient(TestInfra.redisUrl, 'auth-test', logger);
   const hasher = new PasswordHasherService(env);
-  const audit = new AuditService(db);
+  const audit = new AuditService(db, env, logger);
   const keys = new KeyRingService(db, env, logger);
   const tokens = new TokenService(keys, env);
   const throttle = new LoginThrottleService(redis, env);
@@ -541,5 +543,117 @@ describe('auth service (real PostgreSQL and Redis)', () => {
         await su.end();
       }
     });
+
+    /** A tenant of its own with a few events, for the tests that rewrite its chain. */
+    async function tenantWithEvents(name: string): Promise<string> {
+      const slug = `${name}-${run}`;
+      const admin = await users.createAdmin({ tenantSlug: slug, email: `root@${slug}.example`, displayName: 'Root', password: STRONG, roles: ['admin'] });
+      for (let i = 0; i < 3; i++) await sessions.login({ tenant: slug, email: `root@${slug}.example`, password: STRONG, sourceIp: '192.0.2.7' });
+      return admin.tenantId;
+    }
+
+    /**
+     * What a database writer without the audit key can do, as the superuser: disable the append-only trigger, change
+     * one event, recompute the hash of it and of every later event up to `to` by the unkeyed rule (marking them
+     * unkeyed), and move the chain head to match when the last event was rewritten.
+     */
+    async function rewriteUnkeyed(tenant: string, from: number, change: Record<string, unknown>, to = Number.MAX_SAFE_INTEGER): Promise<void> {
+      const su = superuser();
+      await su.connect();
+      try {
+        await su.query('BEGIN');
+        await su.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update');
+        const rows = (await su.query(AUDIT_ROWS, [tenant])).rows as AuditEventRow[];
+        let prev = from > 1 ? rows[from - 2]!.hash : genesisHash(tenant);
+        for (const row of rows.filter((r) => r.seq >= from && r.seq <= to)) {
+          const { chainVersion: _v, keyId: _k, prevHash: _p, hash: _h, ...fields } = row;
+          const rewritten = { ...fields, ...(row.seq === from ? change : {}) } as AuditFields;
+          const hash = unkeyedChainHash(prev, rewritten);
+          await su.query(`UPDATE audit_events SET action = $3, chain_version = 1, key_id = NULL, prev_hash = $4, hash = $5 WHERE tenant_id = $1 AND seq = $2`, [
+            tenant,
+            row.seq,
+            rewritten.action,
+            prev,
+            hash,
+          ]);
+          prev = hash;
+        }
+        if (to >= rows.length) await su.query(`UPDATE audit_chain_heads SET hash = $2 WHERE tenant_id = $1`, [tenant, prev]);
+        await su.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');
+        await su.query('COMMIT');
+      } finally {
+        await su.end();
+      }
+    }
+
+    it('detects a row changed by a database writer who recomputes the unkeyed hashes, as the service and as `audit verify`', async () => {
+      const tenant = await tenantWithEvents('rewritten');
+      const slug = `rewritten-${run}`;
+      expect(await audit.verify(tenant)).toMatchObject({ ok: true, unkeyedEvents: 0 });
+      expect(cli(['audit', 'verify', '--tenant', slug])).toMatchObject({ status: 0, stdout: expect.stringMatching(new RegExp(`^ok\\s+${slug}: \\d+ events, chain intact \\(audit keys [0-9a-f]{16}; head \\d+:[0-9a-f]{64}\\)`)) });
+
+      // From event 2 on: the keyed event 1 remains, and unkeyed events may not follow a keyed one.
+      await rewriteUnkeyed(tenant, 2, { action: 'tampered' });
+      const changed = await audit.verify(tenant);
+      expect(changed).toMatchObject({ ok: false, brokenAt: 2 });
+      expect(changed.reason).toMatch(/unkeyed but follows keyed events/);
+      // From event 1 on: nothing keyed is left, so nothing anchors the recomputed chain.
+      await rewriteUnkeyed(tenant, 1, { action: 'tampered' });
+      const whole = await audit.verify(tenant);
+      expect(whole).toMatchObject({ ok: false });
+      expect(whole.reason).toMatch(/no keyed event follows them/);
+      const verified = cli(['audit', 'verify', '--tenant', slug]);
+      expect(verified.status).toBe(1);
+      expect(verified.stdout).toMatch(new RegExp(`^BROKEN\\s+${slug}: events 1-\\d+ are unkeyed`));
+    });
+
+    it('verifies events written before the audit key by the old rule once a keyed event seals them, and detects a rewrite of them', async () => {
+      // The chain as the release before the key left it: every event unkeyed (the same rewrite, with nothing changed).
+      const tenant = await tenantWithEvents('legacy');
+      await rewriteUnkeyed(tenant, 1, {});
+      const unsealed = await audit.verify(tenant);
+      expect(unsealed).toMatchObject({ ok: false, unkeyedEvents: unsealed.events });
+      expect(await audit.sealUnkeyedChain(tenant)).toBe(true);
+      expect(await audit.sealUnkeyedChain(tenant)).toBe(false);
+      const sealed = await audit.verify(tenant);
+      expect(sealed).toMatchObject({ ok: true, unkeyedEvents: unsealed.events, events: unsealed.events + 1 });
+      const seal = (await audit.query({ actor: { ...adminActor(), tenantId: tenant }, action: AUDIT_CHAIN_KEYED_ACTION })).items;
+      expect(seal).toEqual([expect.objectContaining({ actorType: 'system', outcome: 'success', details: { unkeyedEvents: unsealed.events, unkeyedChainIntact: true, keyId: sealed.keyIds[0] } })]);
+      // New events are keyed and follow.
+      await sessions.login({ tenant: `legacy-${run}`, email: `root@legacy-${run}.example`, password: STRONG });
+      expect(await audit.verify(tenant)).toMatchObject({ ok: true, unkeyedEvents: unsealed.events });
+
+      // An unkeyed event changed and the unkeyed hashes after it recomputed: the seal no longer follows.
+      await rewriteUnkeyed(tenant, 2, { action: 'tampered' }, unsealed.events);
+      expect(await audit.verify(tenant)).toMatchObject({ ok: false, brokenAt: unsealed.events + 1 });
+    });
+
+    it('verifies the events of a rotated key with AUDIT_PREVIOUS_KEYS, and names the key it lacks without it', async () => {
+      const tenant = await tenantWithEvents('rotated');
+      const rotatedKey = 'rotated-audit-key-0123456789abcdef0123';
+      const rotated = new AuditService(db, Object.assign(new AuthEnv(), env, { AUDIT_KEY: rotatedKey, AUDIT_PREVIOUS_KEYS: env.AUDIT_KEY }), logger);
+      await rotated.record({ tenantId: tenant, actorType: 'system', action: 'test.after_rotation', outcome: 'success' });
+      const both = await rotated.verify(tenant);
+      expect(both).toMatchObject({ ok: true });
+      expect(both.keyIds).toHaveLength(2);
+      const newOnly = new AuditService(db, Object.assign(new AuthEnv(), env, { AUDIT_KEY: rotatedKey, AUDIT_PREVIOUS_KEYS: undefined }), logger);
+      const missing = await newOnly.verify(tenant);
+      expect(missing).toMatchObject({ ok: false, brokenAt: 1 });
+      expect(missing.reason).toContain(`audit key ${both.keyIds[0]}, which is neither AUDIT_KEY nor in AUDIT_PREVIOUS_KEYS`);
+      // And the service on the old key alone cannot verify the event the new key sealed.
+      expect(await audit.verify(tenant)).toMatchObject({ ok: false, brokenAt: both.events });
+    });
   });
 });
+
+const AUDIT_ROWS = `SELECT tenant_id AS "tenantId", seq::int AS seq, occurred_at AS "occurredAt", actor_type AS "actorType", actor_id AS "actorId", action, target,
+  outcome, source_ip AS "sourceIp", user_agent AS "userAgent", trace_id AS "traceId", details, chain_version AS "chainVersion", key_id AS "keyId",
+  prev_hash AS "prevHash", hash FROM audit_events WHERE tenant_id = $1 ORDER BY seq`;
+
+/** `npm run clarion -- ...` (the built CLI) against the test database, as the auth service's role. */
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [resolve(__dirname, '../../../dist/apps/auth/src/cli/clarion-cli.js'), ...args], {
+    env: { PATH: process.env['PATH'] ?? '', CLARION_ENV: 'test', DATABASE_URL: TestInfra.serviceUrl('auth'), LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+  });
+}

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   redis.start();
   await new Promise((r) => setTimeout(r, 200));
   const hasher = new PasswordHasherService(env);
-  const audit = new AuditService(db);
+  const audit = new AuditService(db, env, logger);
   const keys = new KeyRingService(db, env, logger);
   const tokens = new TokenService(keys, env);
   // Revocations reach Redis; their event goes nowhere (no NATS connection in this in-process bench).

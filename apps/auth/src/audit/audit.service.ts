@@ -1,9 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { DomainException, ErrorCode, type AuditEventDto, type AuditQueryRequestDto, type Page } from '@clarion/contracts';
-import { AuditRepository, Database } from '@clarion/persistence';
+import { AuditRepository, Database, TenantRepository } from '@clarion/persistence';
+import { ROOT_LOGGER } from '@clarion/platform';
+import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { chainHash, genesisHash, type AuditFields } from './audit-chain';
+import { AuthEnv } from '../auth.env';
+import { AuditChainVerifier, AuditKeyRing, genesisHash, type AuditFields, type ChainVerification } from './audit-chain';
+
+export type { ChainVerification } from './audit-chain';
 
 export interface AuditEntry {
   tenantId: string;
@@ -17,22 +22,33 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export interface ChainVerification {
-  tenantId: string;
-  events: number;
-  ok: boolean;
-  /** The first broken link: the seq whose hash or predecessor does not match, or the missing seq. */
-  brokenAt?: number;
-  reason?: string;
-}
+/** The action of the event that anchors a chain of unkeyed events (written before the audit key) to the key. */
+export const AUDIT_CHAIN_KEYED_ACTION = 'audit.chain.keyed';
 
 /**
- * The tenant's append-only audit log, hash-chained: each event's hash covers the previous hash and the event, and a
- * per-tenant head row records the last seq and hash, so a changed, deleted or truncated event is detected.
+ * The tenant's append-only audit log, chained: each event is sealed with an HMAC under the audit key (AUDIT_KEY, never
+ * in the database) over the previous event's hash and the event, and a per-tenant head row records the last seq and
+ * hash, so a changed, deleted or truncated event is detected, even by a database writer who recomputes the hashes.
  */
 @Injectable()
-export class AuditService {
-  constructor(private readonly db: Database) {}
+export class AuditService implements OnApplicationBootstrap {
+  private readonly keys: AuditKeyRing;
+
+  constructor(
+    private readonly db: Database,
+    env: AuthEnv,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    this.keys = AuditKeyRing.of(env);
+  }
+
+  onApplicationBootstrap(): void {
+    void this.db
+      .start()
+      .then(() => this.sealUnkeyedChains())
+      .then((sealed) => sealed > 0 && this.logger.info({ tenants: sealed, keyId: this.keys.current.id }, 'sealed the unkeyed audit chains with the audit key'))
+      .catch((err: unknown) => this.logger.error({ err }, 'could not seal the unkeyed audit chains'));
+  }
 
   async record(entry: AuditEntry): Promise<void> {
     await this.db.withTenant(entry.tenantId, (m) => this.append(m, entry));
@@ -56,7 +72,38 @@ export class AuditService {
       traceId: trace.getActiveSpan()?.spanContext().traceId ?? null,
       details: entry.details ?? {},
     };
-    await repo.append({ ...fields, prevHash: head.hash, hash: chainHash(head.hash, fields) });
+    const key = this.keys.current;
+    await repo.append({ ...fields, chainVersion: 2, keyId: key.id, prevHash: head.hash, hash: key.seal(head.hash, fields) });
+  }
+
+  /**
+   * Anchors every chain that ends in unkeyed events (written before the audit key) to the key: a keyed event
+   * recording how many unkeyed events precede it and whether they verified, so that they can no longer be rewritten
+   * unnoticed either. Returns how many chains it sealed.
+   */
+  async sealUnkeyedChains(): Promise<number> {
+    let sealed = 0;
+    for (const tenantId of await this.db.withoutTenant((m) => new TenantRepository(m).listIds())) {
+      if (await this.sealUnkeyedChain(tenantId)) sealed++;
+    }
+    return sealed;
+  }
+
+  async sealUnkeyedChain(tenantId: string): Promise<boolean> {
+    return this.db.withTenant(tenantId, async (m) => {
+      const repo = new AuditRepository(m);
+      const head = await repo.lockHead(tenantId, genesisHash(tenantId));
+      if (head.seq === 0 || (await repo.chainVersionAt(head.seq)) !== 1) return false;
+      const verified = await this.verifyIn(m, tenantId, true);
+      await this.append(m, {
+        tenantId,
+        actorType: 'system',
+        action: AUDIT_CHAIN_KEYED_ACTION,
+        outcome: verified.ok ? 'success' : 'failure',
+        details: { unkeyedEvents: head.seq, unkeyedChainIntact: verified.ok, keyId: this.keys.current.id },
+      });
+      return true;
+    });
   }
 
   async query(request: AuditQueryRequestDto): Promise<Page<AuditEventDto>> {
@@ -95,31 +142,20 @@ export class AuditService {
     return { items, nextCursor: rows.length > limit && last ? String(last.seq) : null };
   }
 
-  /** Recomputes the tenant's whole chain. */
+  /** Recomputes the tenant's whole chain (keyed events with their key, unkeyed ones by the old rule). */
   async verify(tenantId: string): Promise<ChainVerification> {
-    return this.db.withTenant(tenantId, async (m) => {
-      const repo = new AuditRepository(m);
-      let prev = genesisHash(tenantId);
-      let expectedSeq = 1;
-      let count = 0;
-      for (;;) {
-        const rows = await repo.range(expectedSeq - 1, 1000);
-        if (rows.length === 0) break;
-        for (const row of rows) {
-          if (row.seq !== expectedSeq) return { tenantId, events: count, ok: false, brokenAt: expectedSeq, reason: `event ${expectedSeq} is missing` };
-          if (!row.prevHash.equals(prev)) return { tenantId, events: count, ok: false, brokenAt: row.seq, reason: `event ${row.seq} does not follow event ${row.seq - 1}` };
-          const { prevHash: _p, hash, ...fields } = row;
-          if (!chainHash(prev, fields).equals(hash)) return { tenantId, events: count, ok: false, brokenAt: row.seq, reason: `event ${row.seq} was changed` };
-          prev = hash;
-          expectedSeq++;
-          count++;
-        }
-      }
-      const head = await repo.head();
-      if (head && (head.seq !== count || !head.hash.equals(prev))) {
-        return { tenantId, events: count, ok: false, brokenAt: count + 1, reason: `events after ${count} were removed (the chain head records ${head.seq})` };
-      }
-      return { tenantId, events: count, ok: true };
-    });
+    return this.db.withTenant(tenantId, (m) => this.verifyIn(m, tenantId));
+  }
+
+  private async verifyIn(manager: EntityManager, tenantId: string, beforeSeal = false): Promise<ChainVerification> {
+    const repo = new AuditRepository(manager);
+    const verifier = new AuditChainVerifier(tenantId, this.keys);
+    for (let after = 0; ; ) {
+      const rows = await repo.range(after, 1000);
+      const last = rows.at(-1);
+      if (!last || !rows.every((row) => verifier.add(row))) break;
+      after = last.seq;
+    }
+    return verifier.result(await repo.head(), beforeSeal);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * `npm run clarion -- <command>`: operator commands that act directly on the database with the auth service's
- * configuration (DATABASE_URL, AUTH_MASTER_KEY, ...).
+ * configuration (DATABASE_URL, AUTH_MASTER_KEY, AUDIT_KEY, ...). `audit verify` recomputes every tenant's chain with
+ * AUDIT_KEY and AUDIT_PREVIOUS_KEYS and prints each head (seq:hash): record it outside the database to detect later
+ * that the chain was cut short, which no key can.
  *
  *   admin create --tenant <slug> [--tenant-name <name>] --email <email> --name <display name>
  *                [--role admin|superadmin] (--password-file <file> | --password-stdin)
@@ -48,7 +50,7 @@ async function main(): Promise<number> {
     db.start(),
     new Promise((_, reject) => setTimeout(() => reject(new Error('PostgreSQL is not reachable (DATABASE_URL)')), 15_000)),
   ]);
-  const audit = new AuditService(db);
+  const audit = new AuditService(db, env, logger);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     switch (cli.kind) {
@@ -82,7 +84,11 @@ async function main(): Promise<number> {
         let broken = 0;
         for (const t of tenants) {
           const result = await audit.verify(t.id);
-          if (result.ok) out(`ok      ${t.slug}: ${result.events} events, chain intact`);
+          if (result.ok) {
+            const unkeyed = result.unkeyedEvents > 0 ? `, the first ${result.unkeyedEvents} from before the audit key` : '';
+            const sealed = result.head && result.events > 0 ? ` (audit keys ${result.keyIds.join(', ')}; head ${result.head.seq}:${result.head.hash})` : '';
+            out(`ok      ${t.slug}: ${result.events} events, chain intact${unkeyed}${sealed}`);
+          }
           else {
             broken++;
             out(`BROKEN  ${t.slug}: ${result.reason} (first bad seq ${result.brokenAt})`);

@@ -14,12 +14,17 @@ export interface AuditEventRow {
   userAgent: string | null;
   traceId: string | null;
   details: Record<string, unknown>;
+  /** 1: hash = SHA-256(prev || event), the rule before the audit key; 2: hash = HMAC-SHA256(audit key, prev || event). */
+  chainVersion: 1 | 2;
+  /** The audit key that sealed a version-2 event (a digest naming it, not the key); null for version 1. */
+  keyId: string | null;
   prevHash: Buffer;
   hash: Buffer;
 }
 
 const COLUMNS = `tenant_id AS "tenantId", seq::int AS seq, occurred_at AS "occurredAt", actor_type AS "actorType", actor_id AS "actorId", action, target,
-  outcome, source_ip AS "sourceIp", user_agent AS "userAgent", trace_id AS "traceId", details, prev_hash AS "prevHash", hash`;
+  outcome, source_ip AS "sourceIp", user_agent AS "userAgent", trace_id AS "traceId", details, chain_version AS "chainVersion", key_id AS "keyId",
+  prev_hash AS "prevHash", hash`;
 
 export interface AuditFilter {
   action?: string;
@@ -47,11 +52,17 @@ export class AuditRepository {
 
   async append(e: AuditEventRow): Promise<void> {
     await this.manager.query(
-      `INSERT INTO audit_events (tenant_id, seq, occurred_at, actor_type, actor_id, action, target, outcome, source_ip, user_agent, trace_id, details, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [e.tenantId, e.seq, e.occurredAt, e.actorType, e.actorId, e.action, e.target, e.outcome, e.sourceIp, e.userAgent, e.traceId, JSON.stringify(e.details), e.prevHash, e.hash],
+      `INSERT INTO audit_events (tenant_id, seq, occurred_at, actor_type, actor_id, action, target, outcome, source_ip, user_agent, trace_id, details, chain_version, key_id, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+      [e.tenantId, e.seq, e.occurredAt, e.actorType, e.actorId, e.action, e.target, e.outcome, e.sourceIp, e.userAgent, e.traceId, JSON.stringify(e.details), e.chainVersion, e.keyId, e.prevHash, e.hash],
     );
     await this.manager.query(`UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE tenant_id = $1`, [e.tenantId, e.seq, e.hash]);
+  }
+
+  /** The chain version of the event at `seq` (null when there is none). */
+  async chainVersionAt(seq: number): Promise<1 | 2 | null> {
+    const rows: Array<{ chainVersion: 1 | 2 }> = await this.manager.query(`SELECT chain_version AS "chainVersion" FROM audit_events WHERE seq = $1`, [seq]);
+    return rows[0]?.chainVersion ?? null;
   }
 
   async head(): Promise<{ seq: number; hash: Buffer } | null> {
