@@ -1,4 +1,4 @@
-import { AccessTokenServiceEnv, DatabaseRole, EnvVar, ToInt } from '@clarion/config';
+import { AccessTokenServiceEnv, DatabaseRole, EnvVar, IsNetworkList, ToInt, ToList } from '@clarion/config';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Configuration of the auth service (tenants, users, sessions, tokens, API keys and the audit log). */
@@ -140,6 +140,25 @@ export class AuthEnv extends AccessTokenServiceEnv {
   @Min(10)
   @Max(900)
   LOGIN_ACCOUNT_FAILURE_WINDOW_S = 300;
+
+  @EnvVar({
+    type: 'comma-separated addresses or networks (CIDR)',
+    description:
+      "Networks an identity provider may never be reached at, besides the classes production always refuses (loopback, private, link-local with the cloud metadata address, CGNAT, multicast, reserved): a cluster's pod and service ranges when they are routable, say. Checked on the resolved addresses of every OIDC request, in every environment.",
+  })
+  @ToList()
+  @IsNetworkList()
+  OIDC_DENIED_NETWORKS: string[] = [];
+
+  @EnvVar({
+    type: 'integer (seconds)',
+    description: "How long a failed OIDC discovery of an issuer is remembered: sign-ins in that time fail at once without asking the IdP again (0: not remembered).",
+  })
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  OIDC_DISCOVERY_FAILURE_TTL_S = 30;
 
   @EnvVar({
     type: 'file path',

@@ -3,8 +3,10 @@ import { validateEnv } from '@clarion/config';
 import { Database, FeatureFlagRepository, RedisClient, SsoConfigRepository, UserRepository } from '@clarion/persistence';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
+import { ServiceMetrics } from '@clarion/observability';
 import type { JSONWebKeySet } from 'jose';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Counter } from 'prom-client';
 import { ApiKeyService } from '../api-keys/api-key.service';
 import { SessionRevocations } from '../sessions/session-revocations';
 import { AuditService } from '../audit/audit.service';
@@ -15,9 +17,10 @@ import { SessionService } from '../sessions/session.service';
 import { LoginThrottleService } from '../throttle/login-throttle.service';
 import { TokenService } from '../tokens/token.service';
 import { UserService } from '../users/user.service';
+import { IdpAddressRefusedException, IdpEgress } from './idp-egress';
 import { OidcClient } from './oidc-client';
 import { SsoConfigService } from './sso-config.service';
-import { SsoLoginService } from './sso-login.service';
+import { IdpFailureException, SsoLoginService } from './sso-login.service';
 import { SsoStateStore } from './sso-state.store';
 import { HeadlessBrowser, TestOidcProvider } from './testing/test-oidc-provider';
 
@@ -39,7 +42,7 @@ describe('single sign-on through a real OpenID Provider', () => {
   const sessions = new SessionService(db, env, hasher, new TokenService(keys, env), new LoginThrottleService(redis, env), audit, logger, revocations);
   const users = new UserService(db, hasher, audit, new ApiKeyService(db, audit, redis, env), revocations);
   const configs = new SsoConfigService(db, audit, env);
-  const sso = new SsoLoginService(db, configs, new OidcClient(env), new SsoStateStore(redis), sessions, audit, logger);
+  const sso = new SsoLoginService(db, configs, new OidcClient(env, new IdpEgress(env, new ServiceMetrics('sso-test'))), new SsoStateStore(redis), sessions, audit, logger);
   const verifier = new AccessTokenVerifier({ issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE, fetchJwks: async () => ({ keys: await keys.jwks() }) as JSONWebKeySet, minRefreshIntervalMs: 0 });
 
   const tenant = `sso-${randomUUID().slice(0, 8)}`;
@@ -262,6 +265,50 @@ describe('single sign-on through a real OpenID Provider', () => {
     it('refuses a redirect URI that is not configured', async () => {
       await expect(sso.start({ tenant, redirectUri: 'https://attacker.example/cb' })).rejects.toMatchObject({ code: ErrorCode.ValidationFailed });
     });
+  });
+
+  describe('in production, with an issuer at an address the auth service may not reach', () => {
+    const production = Object.assign(new AuthEnv(), env, { CLARION_ENV: 'production' as const });
+    const metrics = new ServiceMetrics('sso-test-production');
+    // The test's resolver answers one name as a cloud's metadata service would be reached (no DNS, no hosts file).
+    const egress = new IdpEgress(production, metrics, {
+      resolve: async (host) => (host === 'idp.metadata.test' ? [{ address: '169.254.169.254', family: 4 }] : []),
+    });
+    const inProduction = new SsoLoginService(db, configs, new OidcClient(production, egress), new SsoStateStore(redis), sessions, audit, logger);
+    const refusals = async (reason: string) => {
+      const counter = metrics.registry.getSingleMetric('clarion_auth_idp_requests_refused_total') as Counter;
+      return (await counter.get()).values.find((v) => v.labels['reason'] === reason)?.value ?? 0;
+    };
+
+    afterEach(() => configs.configure(settings()));
+    afterAll(() => egress.onModuleDestroy());
+
+    it.each([
+      ['the loopback address, where a provider listens', () => provider.issuer.replace(/^http:/, 'https:'), 'loopback'],
+      ['a name that resolves to the cloud metadata address', () => 'https://idp.metadata.test', 'link-local'],
+    ])('refuses discovery at %s, counts it, says nothing of it to the caller, and remembers the failure', async (_where, issuer, why) => {
+      await configs.configure(settings({ issuer: issuer() }));
+      const err = await inProduction.start({ tenant }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IdpFailureException);
+      expect(err).toMatchObject({ code: ErrorCode.DependencyUnavailable });
+      const reason = (err as IdpFailureException).reason;
+      expect(reason).toBeInstanceOf(IdpAddressRefusedException);
+      expect(reason).toMatchObject({ why });
+      expect((err as Error).message).not.toMatch(/127\.0\.0\.1|169\.254|metadata|loopback|link-local|https?:/);
+      expect(await refusals(why)).toBe(1);
+      // Another sign-in within OIDC_DISCOVERY_FAILURE_TTL_S fails at once: nothing is fetched, so nothing more is counted.
+      await expect(inProduction.start({ tenant })).rejects.toMatchObject({ code: ErrorCode.DependencyUnavailable, message: (err as Error).message });
+      expect(await refusals(why)).toBe(1);
+    });
+  });
+
+  it('answers a failed callback in generic words and keeps the reason for the audit log', async () => {
+    const flow = await authorize('alice');
+    const err = await sso.callback({ ...flow, error: 'temporarily_unavailable' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.Unauthenticated });
+    expect((err as Error).message).not.toContain('temporarily_unavailable');
+    const failures = (await auditEvents('auth.sso_login')).filter((e) => e.outcome === 'failure');
+    expect(failures.map((e) => e.details)).toContainEqual(expect.objectContaining({ code: ErrorCode.Unauthenticated, reason: expect.stringContaining('temporarily_unavailable') }));
   });
 
   it('keeps the audit chain intact through all of it', async () => {
