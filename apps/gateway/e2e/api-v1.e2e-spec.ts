@@ -101,6 +101,7 @@ const SAMPLES: Record<string, (w: World, actor: Actor) => Sample | Promise<Sampl
   'GET /healthz': () => ({ path: '/healthz' }),
   'GET /readyz': () => ({ path: '/readyz' }),
   'GET /api/v1/system/status': () => ({ path: '/api/v1/system/status' }),
+  'GET /api/v1/system/services': () => ({ path: '/api/v1/system/services' }),
   'GET /.well-known/jwks.json': () => ({ path: '/.well-known/jwks.json' }),
   'GET /api/docs': () => ({ path: '/api/docs' }),
   'GET /api/docs/openapi.json': () => ({ path: '/api/docs/openapi.json' }),

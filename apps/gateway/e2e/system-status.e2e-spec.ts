@@ -1,6 +1,7 @@
-import { SERVICE_NAMES, type SystemStatusResponse } from '@clarion/contracts';
+import { SERVICE_NAMES, type SystemServicesResponse } from '@clarion/contracts';
 import { NatsServerProcess, OtlpReceiver, ServiceProcess, TestInfra, freePort, httpGet, waitFor, waitForReady } from '@clarion/testing';
 import { randomBytes } from 'node:crypto';
+import { bearer, createAdminWithCli, login } from './support/gateway-stack';
 
 /**
  * One HTTP request to the gateway fans out over NATS to the four other services; with every service exporting to
@@ -48,16 +49,14 @@ describe('GET /api/v1/system/status across the five services', () => {
     expect(codes).toEqual(SERVICE_NAMES.map(() => 0));
   });
 
-  it('answers with every service ready, and one trace spans at least four services', async () => {
+  it('answers anyone with the overall state alone, asking every service, and one trace spans all five', async () => {
     const traceId = randomBytes(16).toString('hex');
     const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/system/status`, {
       headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
     });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as SystemStatusResponse;
-    expect(body.status).toBe('ready');
-    expect(body.services.map((s) => s.service).sort()).toEqual([...SERVICE_NAMES].sort());
-    expect(body.services.every((s) => s.reachable)).toBe(true);
+    // Nothing of the inside (services, versions, instances, dependencies) for an anonymous caller.
+    expect(await res.json()).toEqual({ status: 'ready' });
 
     await waitFor(() => receiver.servicesInTrace(traceId).size >= 5, 15_000, 'spans from the five services');
     const inTrace = receiver.servicesInTrace(traceId);
@@ -77,6 +76,24 @@ describe('GET /api/v1/system/status across the five services', () => {
       const lines = services.get(app)!.logs.filter((l) => l.trace_id === traceId);
       expect(lines.length).toBeGreaterThan(0);
       expect(lines.every((l) => l.service === app && typeof l.span_id === 'string')).toBe(true);
+    }
+  });
+
+  it("gives every service's version, instance and dependency checks only to a caller with system:read", async () => {
+    const base = `http://127.0.0.1:${httpPort}`;
+    expect((await fetch(`${base}/api/v1/system/services`)).status).toBe(401);
+    const tenant = `status-${randomBytes(4).toString('hex')}`;
+    const password = `Status-e2e-${randomBytes(9).toString('base64url')}-lantern`;
+    createAdminWithCli(tenant, 'admin@status.example', password);
+    const { accessToken } = await login(base, tenant, 'admin@status.example', password);
+    const res = await fetch(`${base}/api/v1/system/services`, { headers: bearer(accessToken) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as SystemServicesResponse;
+    expect(body.status).toBe('ready');
+    expect(body.services.map((s) => s.service).sort()).toEqual([...SERVICE_NAMES].sort());
+    for (const service of body.services) {
+      expect(service).toMatchObject({ reachable: true, status: 'ready', version: expect.any(String), instanceId: expect.any(String) });
+      if (service.reachable) expect(service.checks).toContainEqual(expect.objectContaining({ name: 'nats', status: 'up' }));
     }
   });
 

@@ -1,12 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  DEPENDENCY_NAMES,
   PERMISSIONS,
   ROLE_NAMES,
+  type DependencyName,
   type ApiKeyDto,
   type CreatedApiKeyResponseDto,
   type Permission,
   type RoleName,
   type SessionDto,
+  type SystemStatusResponse,
   type TokenPairResponseDto,
   type UserDto,
 } from '@clarion/contracts';
@@ -155,6 +158,28 @@ export class CreatedApiKeyResponse extends ApiKeyResponse implements CreatedApiK
 
 export class ApiKeyPage extends PageOf(ApiKeyResponse) {}
 
+export class ServiceStatusError {
+  @ApiProperty()
+  code: string;
+
+  @ApiProperty()
+  message: string;
+}
+
+export class DependencyCheckEntry {
+  @ApiProperty({ enum: DEPENDENCY_NAMES })
+  name: DependencyName;
+
+  @ApiProperty({ enum: ['up', 'down'] })
+  status: 'up' | 'down';
+
+  @ApiProperty()
+  latencyMs: number;
+
+  @ApiPropertyOptional()
+  error?: string;
+}
+
 export class ServiceStatusEntry {
   @ApiProperty()
   service: string;
@@ -168,14 +193,28 @@ export class ServiceStatusEntry {
   @ApiPropertyOptional()
   version?: string;
 
+  @ApiPropertyOptional({ description: 'The answering instance (one of possibly several).' })
+  instanceId?: string;
+
+  @ApiPropertyOptional()
+  uptimeSeconds?: number;
+
+  @ApiPropertyOptional({ type: [DependencyCheckEntry] })
+  checks?: DependencyCheckEntry[];
+
   @ApiPropertyOptional()
   rpcLatencyMs?: number;
+
+  @ApiPropertyOptional({ description: 'Why the service did not answer.' })
+  error?: ServiceStatusError;
 }
 
-export class SystemStatusResponseModel {
+export class SystemStatusResponseModel implements SystemStatusResponse {
   @ApiProperty({ enum: ['ready', 'degraded'] })
   status: 'ready' | 'degraded';
+}
 
+export class SystemServicesResponseModel extends SystemStatusResponseModel {
   @ApiProperty({ type: [ServiceStatusEntry] })
   services: ServiceStatusEntry[];
 }

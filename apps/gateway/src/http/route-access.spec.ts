@@ -72,6 +72,7 @@ describe('gateway route table', () => {
       'GET /api/v1/auth/sso': ['users:manage'],
       'GET /api/v1/flags': ['flags:read'],
       'PUT /api/v1/flags/:key': ['flags:manage'],
+      'GET /api/v1/system/services': ['system:read'],
       'GET /api/v1/auth/me': [],
       'GET /api/v1/auth/sessions': [],
       'DELETE /api/v1/auth/sessions/:sessionId': [],

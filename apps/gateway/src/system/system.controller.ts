@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import type { SystemStatusResponse } from '@clarion/contracts';
+import type { SystemServicesResponse, SystemStatusResponse } from '@clarion/contracts';
 import { ApiTags } from '@nestjs/swagger';
-import { SystemStatusResponseModel } from '../auth/auth-responses.dto';
-import { Public } from '../http/access.decorators';
+import { SystemServicesResponseModel, SystemStatusResponseModel } from '../auth/auth-responses.dto';
+import { Public, RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
 import { SystemService } from './system.service';
 
@@ -12,12 +12,24 @@ export class SystemController {
   constructor(private readonly system: SystemService) {}
 
   /**
-   * Public like a status page: it names services, versions and readiness, never tenant data or addresses.
+   * Public like a status page, so it says only whether everything is ready: which services run, their versions,
+   * instances and dependencies are a map for an attacker and need `system:read` (below).
    */
   @Public()
   @Get('status')
-  @ApiRoute({ summary: 'Status of every service (a status page: no tenant data)', type: SystemStatusResponseModel })
+  @ApiRoute({ summary: 'Whether every service is ready (a status page: the overall state only)', type: SystemStatusResponseModel })
   status(): Promise<SystemStatusResponse> {
     return this.system.status();
+  }
+
+  @Get('services')
+  @RequirePermissions('system:read')
+  @ApiRoute({
+    summary: 'Status of every service',
+    description: "Each service's version, instance, uptime, readiness and dependency checks, as it answered over NATS, or why it did not.",
+    type: SystemServicesResponseModel,
+  })
+  services(): Promise<SystemServicesResponse> {
+    return this.system.services();
   }
 }

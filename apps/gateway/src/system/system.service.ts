@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainException, Subjects, type ServiceStatusResponseDto, type SystemStatusResponse } from '@clarion/contracts';
+import { DomainException, Subjects, type ServiceStatusResponseDto, type SystemServicesResponse, type SystemStatusResponse } from '@clarion/contracts';
 import { RpcClient } from '@clarion/messaging';
 import { ServiceStatusService } from '@clarion/platform';
 
@@ -18,7 +18,14 @@ export class SystemService {
     private readonly self: ServiceStatusService,
   ) {}
 
+  /** The overall state alone, for anyone: ready when every service answered ready. */
   async status(): Promise<SystemStatusResponse> {
+    const { status } = await this.services();
+    return { status };
+  }
+
+  /** The overall state with each service's answer: versions, instances, uptimes and dependency checks. */
+  async services(): Promise<SystemServicesResponse> {
     const own = await this.self.describe();
     const remote = await Promise.all(
       SERVICE_SUBJECTS.map(async ([service, subject]) => {

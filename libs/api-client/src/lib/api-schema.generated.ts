@@ -57,10 +57,32 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Status of every service (a status page: no tenant data)
+         * Whether every service is ready (a status page: the overall state only)
          * @description **Access:** Public: no credential needed.
          */
         get: operations["System_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Status of every service
+         * @description Each service's version, instance, uptime, readiness and dependency checks, as it answered over NATS, or why it did not.
+         *
+         *     **Access:** Requires the permission `system:read`.
+         */
+        get: operations["System_services"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1035,6 +1057,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        SystemStatusResponseModel: {
+            /** @enum {string} */
+            status: "ready" | "degraded";
+        };
+        DependencyCheckEntry: {
+            /** @enum {string} */
+            name: "postgres" | "nats" | "redis" | "udp" | "flow-consumer";
+            /** @enum {string} */
+            status: "up" | "down";
+            latencyMs: number;
+            error?: string;
+        };
+        ServiceStatusError: {
+            code: string;
+            message: string;
+        };
         ServiceStatusEntry: {
             service: string;
             /** @description Whether the service answered over NATS. */
@@ -1042,9 +1080,15 @@ export interface components {
             /** @enum {string} */
             status?: "ready" | "not_ready";
             version?: string;
+            /** @description The answering instance (one of possibly several). */
+            instanceId?: string;
+            uptimeSeconds?: number;
+            checks?: components["schemas"]["DependencyCheckEntry"][];
             rpcLatencyMs?: number;
+            /** @description Why the service did not answer. */
+            error?: components["schemas"]["ServiceStatusError"];
         };
-        SystemStatusResponseModel: {
+        SystemServicesResponseModel: {
             /** @enum {string} */
             status: "ready" | "degraded";
             services: components["schemas"]["ServiceStatusEntry"][];
@@ -1106,7 +1150,7 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             /** @description Everything the user may do, from their roles. */
-            permissions: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage")[];
+            permissions: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
         };
         SessionResponse: {
             /** Format: uuid */
@@ -1252,7 +1296,7 @@ export interface components {
             /** @example nightly SGACL export */
             name: string;
             /** @description A subset of your own permissions. */
-            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage")[];
+            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
             /**
              * Format: date-time
              * @description When the key stops working; in the future. Never, when omitted.
@@ -1265,7 +1309,7 @@ export interface components {
             name: string;
             /** @description The public part of the key (`clr_<prefix>_...`), to recognise it. */
             prefix: string;
-            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage")[];
+            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
             /** @description User id of the creator; empty when another API key created it. */
             createdBy: string;
             /** Format: date-time */
@@ -1285,7 +1329,7 @@ export interface components {
             name: string;
             /** @description The public part of the key (`clr_<prefix>_...`), to recognise it. */
             prefix: string;
-            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage")[];
+            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
             /** @description User id of the creator; empty when another API key created it. */
             createdBy: string;
             /** Format: date-time */
@@ -1954,13 +1998,89 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Status of every service (a status page: no tenant data) */
+            /** @description Whether every service is ready (a status page: the overall state only) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SystemStatusResponseModel"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    System_services: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Status of every service */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemServicesResponseModel"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
                 };
             };
             /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClarionClient, type components } from '../index';
 
-type SystemStatus = components['schemas']['SystemStatusResponseModel'];
+type SystemServices = components['schemas']['SystemServicesResponseModel'];
 type TokenPair = components['schemas']['TokenPairResponse'];
 type Problem = components['schemas']['ProblemDocumentDto'];
 
@@ -13,7 +13,7 @@ interface Received {
   body: string;
 }
 
-const STATUS: SystemStatus = { status: 'ready', services: [{ service: 'auth', reachable: true, status: 'ready', version: '0.1.0', rpcLatencyMs: 1.5 }] };
+const SERVICES: SystemServices = { status: 'ready', services: [{ service: 'auth', reachable: true, status: 'ready', version: '0.1.0', rpcLatencyMs: 1.5 }] };
 const TOKENS: TokenPair = {
   accessToken: 'eyJ.test.jwt',
   tokenType: 'Bearer',
@@ -46,7 +46,7 @@ beforeAll(async () => {
       received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const path = (req.url ?? '').split('?')[0];
       const answer = (status: number, type: string, body: unknown) => res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body));
-      if (req.method === 'GET' && path === '/api/v1/system/status') return answer(200, 'application/json', STATUS);
+      if (req.method === 'GET' && path === '/api/v1/system/services') return answer(200, 'application/json', SERVICES);
       if (req.method === 'POST' && path === '/api/v1/auth/login') return answer(200, 'application/json', TOKENS);
       return answer(404, 'application/problem+json', { ...NOT_FOUND, instance: path });
     });
@@ -66,14 +66,14 @@ beforeEach(() => {
 describe('createClarionClient', () => {
   it('sends a GET to the path of the document with the token as a Bearer credential, and reads the typed JSON answer', async () => {
     const clarion = createClarionClient(`${baseUrl}/`, 'eyJ.test.jwt');
-    const { data, error, response } = await clarion.GET('/api/v1/system/status');
+    const { data, error, response } = await clarion.GET('/api/v1/system/services');
     expect(response.status).toBe(200);
     expect(error).toBeUndefined();
-    const status: SystemStatus | undefined = data;
-    expect(status).toEqual(STATUS);
+    const status: SystemServices | undefined = data;
+    expect(status).toEqual(SERVICES);
     expect(status?.services[0]?.reachable).toBe(true);
     expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ method: 'GET', url: '/api/v1/system/status' });
+    expect(received[0]).toMatchObject({ method: 'GET', url: '/api/v1/system/services' });
     expect(received[0]?.headers['authorization']).toBe('Bearer eyJ.test.jwt');
   });
 

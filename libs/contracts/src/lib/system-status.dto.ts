@@ -47,9 +47,16 @@ export class ServiceStatusResponseDto {
   checks: DependencyCheckDto[];
 }
 
-/** What GET /api/v1/system/status returns: the gateway's own status and every service's answer (or why none came). */
+/** What GET /api/v1/system/status answers anyone (a status page): the overall state, and nothing of the inside. */
 export interface SystemStatusResponse {
   status: 'ready' | 'degraded';
+}
+
+/**
+ * What GET /api/v1/system/services answers with `system:read`: the overall state, and the gateway's own status and
+ * every service's answer (version, instance, uptime, dependency checks), or why none came.
+ */
+export interface SystemServicesResponse extends SystemStatusResponse {
   services: Array<
     | (ServiceStatusResponseDto & { reachable: true; rpcLatencyMs: number })
     | { service: string; reachable: false; error: { code: string; message: string } }

@@ -26,13 +26,16 @@ export const PERMISSIONS = [
   'flags:read',
   'flags:manage',
   'tenants:manage',
+  // The platform's inside: every service's version, instances, readiness and dependencies (GET /api/v1/system/services).
+  'system:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_NAMES = ['viewer', 'analyst', 'admin', 'superadmin'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 
-const READ: Permission[] = PERMISSIONS.filter((p) => p.endsWith(':read') && p !== 'audit:read' && p !== 'users:read');
+/** Every read but the audit log, the user list and the platform's inside, which are for admins. */
+const READ: Permission[] = PERMISSIONS.filter((p) => p.endsWith(':read') && p !== 'audit:read' && p !== 'users:read' && p !== 'system:read');
 const ANALYST: Permission[] = [
   ...READ,
   'clusters:write',
