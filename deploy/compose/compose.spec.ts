@@ -4,9 +4,10 @@
  * `environment`, with `/run/secrets/<name>` mapped back to the secret files on the host), as CLARION_ENV=production.
  */
 import { describeEnv } from '@clarion/config';
-import { SERVICE_NAMES } from '@clarion/contracts';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { REDIS_IDENTITIES, SERVICE_NAMES, type RedisIdentity } from '@clarion/contracts';
+import { fillRedisAclTemplate } from '@clarion/persistence';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -160,15 +161,58 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('connects each service to Redis as its own ACL user, from a URL file only that service mounts', () => {
+    for (const name of SERVICE_NAMES) {
+      const mounted = [...composeSecretFiles(compose, name)].filter(([, file]) => /redis/.test(file));
+      expect(mounted).toEqual([['/run/secrets/redis_url', resolve(COMPOSE_DIR, compose.secrets[`${name}_redis_url`].file)]]);
+      expect(new URL(readFileSync(containerEnv(compose, name)['REDIS_URL_FILE'], 'utf8').trim()).username).toBe(name);
+    }
+  });
+
+  it('starts Redis with deploy/redis/users.acl, each placeholder filled from its password secret as fillRedisAclTemplate does', () => {
+    const redis = compose.services['redis'] as { command: string[]; volumes: string[]; healthcheck: { test: string[] } };
+    const [shell, flag, script] = redis.command;
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    const template = redis.volumes.find((v) => v.endsWith(':/etc/clarion/users.acl:ro'))?.split(':')[0] ?? '';
+    expect(resolve(COMPOSE_DIR, template)).toBe(repoPath('deploy', 'redis', 'users.acl'));
+    // Run the container's script here: its secrets and the template where the mounts put them, redis-server replaced
+    // by printing what it would be given.
+    const dir = mkdtempSync(join(tmpdir(), 'clarion-compose-redis-'));
+    try {
+      mkdirSync(join(dir, 'secrets'));
+      for (const [target, file] of composeSecretFiles(compose, 'redis')) copyFileSync(file, join(dir, 'secrets', target.replace('/run/secrets/', '')));
+      const local = script
+        .replace(/\$\$/g, '$')
+        .replaceAll('/tmp/', `${dir}/`)
+        .replaceAll('/run/secrets/', `${dir}/secrets/`)
+        .replaceAll('/etc/clarion/users.acl', resolve(COMPOSE_DIR, template))
+        .replace(/exec redis-server (\S+) .*$/, 'cat $1 && cat ' + `${dir}/users.acl`);
+      expect(local).not.toMatch(/redis-server|\/run\/|\/etc\//);
+      const printed = execFileSync('sh', ['-c', local], { encoding: 'utf8' });
+      const passwords = Object.fromEntries(REDIS_IDENTITIES.map((id) => [id, readSecret(compose, `redis_${id}_password`)])) as Record<RedisIdentity, string>;
+      expect(printed).toBe(`aclfile ${dir}/users.acl\n${fillRedisAclTemplate(readFileSync(repoPath('deploy', 'redis', 'users.acl'), 'utf8'), passwords)}`);
+      expect(printed).not.toMatch(/@[A-Z]+_PASSWORD_SHA256@/);
+      // An empty password secret would be a password anyone knows: Redis does not start.
+      writeFileSync(join(dir, 'secrets', 'redis_ingest_password'), '\n');
+      const refused = spawnSync('sh', ['-c', local], { encoding: 'utf8' });
+      expect([refused.status, refused.stderr.trim()]).toEqual([1, 'redis_ingest_password is missing or empty']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(redis.healthcheck.test.join(' ')).toContain('redis-cli --user operator ping');
+  });
+
   it('keeps the placeholder secrets consistent: URL passwords equal the role passwords', () => {
     const owner = new URL(readSecret(compose, 'database_migration_url'));
-    const redis = new URL(readSecret(compose, 'redis_url'));
     for (const name of SERVICE_NAMES) {
       const url = new URL(readSecret(compose, `${name}_database_url`));
       expect([url.username, url.password, url.host, url.pathname]).toEqual([`clarion_${name}`, readSecret(compose, `clarion_${name}_password`), 'postgres:5432', '/clarion']);
     }
     expect([owner.username, owner.password, owner.host, owner.pathname]).toEqual(['clarion_owner', readSecret(compose, 'clarion_owner_password'), 'postgres:5432', '/clarion']);
-    expect([redis.password, redis.host]).toEqual([readSecret(compose, 'redis_password'), 'redis:6379']);
+    for (const name of SERVICE_NAMES) {
+      const redis = new URL(readSecret(compose, `${name}_redis_url`));
+      expect([redis.username, redis.password, redis.host]).toEqual([name, readSecret(compose, `redis_${name}_password`), 'redis:6379']);
+    }
     for (const name of Object.keys(compose.secrets)) expect(readSecret(compose, name)).toMatch(/dev-only/);
   });
 
@@ -185,6 +229,15 @@ describe('docker-compose.yml', () => {
         expect(readSecret(generated, `clarion_${name}_password`)).toMatch(/^[0-9a-f]{48}$/);
       }
       expect(readSecret(generated, 'clarion_app_password')).toMatch(/^[0-9a-f]{48}$/);
+      for (const name of SERVICE_NAMES) {
+        expect(new URL(readSecret(generated, `${name}_redis_url`)).password).toBe(readSecret(generated, `redis_${name}_password`));
+      }
+      // --redis-only gives the Redis users new passwords and touches nothing else.
+      const before = { redis: readSecret(generated, 'redis_gateway_password'), database: readSecret(generated, 'gateway_database_url') };
+      execFileSync('bash', [join(COMPOSE_DIR, 'generate-secrets.sh'), '--redis-only', dir], { stdio: 'pipe' });
+      expect(readSecret(generated, 'redis_gateway_password')).not.toBe(before.redis);
+      expect(new URL(readSecret(generated, 'gateway_redis_url')).password).toBe(readSecret(generated, 'redis_gateway_password'));
+      expect(readSecret(generated, 'gateway_database_url')).toBe(before.database);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

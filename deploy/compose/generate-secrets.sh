@@ -5,23 +5,36 @@
 #   CLARION_SECRETS_DIR=/etc/clarion/secrets docker compose -f deploy/compose/docker-compose.yml up -d --build --wait
 # Passwords are hex, so they never need URL-encoding. Existing files are not overwritten unless --force is given:
 # PostgreSQL keeps the passwords it was initialised with, so changing them means changing the roles too.
+# --redis-only (re)writes only the Redis users' passwords and URLs, e.g. in a directory made before each service had
+# its own Redis user: Redis takes its passwords from these files at every start.
 set -euo pipefail
-usage() { echo "usage: $0 [--force] DIR" >&2; exit 2; }
-force=0
+usage() { echo "usage: $0 [--force | --redis-only] DIR" >&2; exit 2; }
+force=0 redis_only=0
 [ "${1:-}" = "--force" ] && { force=1; shift; }
+[ "${1:-}" = "--redis-only" ] && { redis_only=1; shift; }
 [ $# -eq 1 ] || usage
 dir="$1"
 
 random() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 
 mkdir -p "$dir"
-if [ "$force" -eq 0 ] && ls "$dir"/*.txt >/dev/null 2>&1; then
+if [ "$force" -eq 0 ] && [ "$redis_only" -eq 0 ] && ls "$dir"/*.txt >/dev/null 2>&1; then
   echo "$dir already holds secrets; use --force to replace them (and then the database roles' passwords)" >&2
   exit 1
 fi
 umask 022 # the services run as uid 1000 and PostgreSQL's init as uid 999: the files must be readable by them
-postgres_pw="$(random)" owner_pw="$(random)" app_pw="$(random)" redis_pw="$(random)" grafana_pw="$(random)"
 write() { printf '%s\n' "$2" > "$dir/$1.txt"; }
+# Redis: a password per ACL user (deploy/redis/users.acl); each service's URL names its own user.
+for id in gateway auth ingest clustering retention operator; do
+  pw="$(random)"
+  write "redis_${id}_password" "$pw"
+  [ "$id" = operator ] || write "${id}_redis_url" "redis://${id}:${pw}@redis:6379"
+done
+if [ "$redis_only" -eq 1 ]; then
+  echo "wrote the Redis users' passwords and URLs to $dir; recreate redis and the services: docker compose up -d --force-recreate"
+  exit 0
+fi
+postgres_pw="$(random)" owner_pw="$(random)" app_pw="$(random)" grafana_pw="$(random)"
 write postgres_password "$postgres_pw"
 write clarion_owner_password "$owner_pw"
 write clarion_app_password "$app_pw"
@@ -32,8 +45,6 @@ for service in gateway auth ingest clustering retention; do
   write "clarion_${service}_password" "$pw"
   write "${service}_database_url" "postgres://clarion_${service}:${pw}@postgres:5432/clarion"
 done
-write redis_password "$redis_pw"
-write redis_url "redis://:${redis_pw}@redis:6379"
 write grafana_admin_password "$grafana_pw"
 write auth_master_key "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 write audit_key "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"

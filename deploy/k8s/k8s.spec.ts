@@ -47,6 +47,12 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
     expect(new URL(readFileSync(env['DATABASE_URL_FILE'] ?? '', 'utf8').trim()).username).toBe(`clarion_${name}`);
   });
 
+  it.each(SERVICE_NAMES)('connects %s to Redis as its own ACL user (its own key of the services Secret)', (name) => {
+    const { env } = podEnvironment(find(result, 'Deployment', name)?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name));
+    const url = new URL(readFileSync(env['REDIS_URL_FILE'] ?? '', 'utf8').trim());
+    expect([url.username, url.password.length > 0]).toEqual([name, true]);
+  });
+
   it.each(SERVICE_NAMES)('probes %s on the ops port its configuration resolves to, and runs it locked down', (name) => {
     const template = find(result, 'Deployment', name)?.spec.template;
     const pod = template.spec;

@@ -1,6 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { EnvVar, type EnvVarOptions } from './env-metadata';
-import { mustBeTrue, notEmpty, urlHasPassword } from './production-rules';
+import { mustBeTrue, notEmpty, urlHasPassword, urlHasUserAndPassword } from './production-rules';
 import { ToBoolean, ToInt, ToNumber } from './transforms';
 
 export const CLARION_ENVIRONMENTS = ['development', 'test', 'production'] as const;
@@ -111,7 +111,13 @@ export class BaseServiceEnv {
   @Min(100)
   DATABASE_STATEMENT_TIMEOUT_MS = 15000;
 
-  @EnvVar({ type: 'redis:// URL', secret: true, description: 'Redis used for caches, rate limits and short-lived state.' })
+  @EnvVar({
+    type: 'redis:// URL',
+    secret: true,
+    production: [urlHasUserAndPassword],
+    description:
+      "Redis used for caches, rate limits and short-lived state, as the service's own ACL user and its password (redis://gateway:password@redis:6379 for the gateway), which may touch only that service's keys (deploy/redis/users.acl). Development uses the local Redis's default user.",
+  })
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 

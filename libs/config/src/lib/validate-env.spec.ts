@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BaseServiceEnv, DatabaseRole } from './base-service.env';
 import { ConfigValidationError } from './config-validation.error';
 import { describeEnv, EnvVar } from './env-metadata';
-import { noWildcard, urlHasPassword } from './production-rules';
+import { noWildcard, urlHasPassword, urlHasUserAndPassword } from './production-rules';
 import { ToBoolean, ToInt, ToList } from './transforms';
 import { validateEnv } from './validate-env';
 import { IsBoolean } from 'class-validator';
@@ -55,6 +55,9 @@ const PRODUCTION_NATS = {
   RPC_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----',
   RPC_TRUSTED_KEYS: '{"gateway":[]}',
 };
+
+/** Its Redis ACL user, which production wants named with its password. */
+const PRODUCTION_REDIS = { REDIS_URL: 'redis://sample:pw@redis:6379' };
 
 describe('validateEnv', () => {
   it('applies defaults and development defaults outside production', () => {
@@ -111,7 +114,7 @@ describe('validateEnv', () => {
 
   it('refuses development defaults in production and names each variable', () => {
     const names = problemsOf({ CLARION_ENV: 'production' }).map((p) => p.variable);
-    expect(names).toEqual(expect.arrayContaining(['DATABASE_URL', 'CORS_ORIGINS', 'SIGNING_SECRET']));
+    expect(names).toEqual(expect.arrayContaining(['DATABASE_URL', 'CORS_ORIGINS', 'SIGNING_SECRET', 'REDIS_URL']));
   });
 
   it('refuses a * origin and a password-less database URL in production', () => {
@@ -121,12 +124,13 @@ describe('validateEnv', () => {
       DATABASE_URL: 'postgres://clarion_app@db:5432/clarion',
       SIGNING_SECRET: 'x',
       ...PRODUCTION_NATS,
+      REDIS_URL: 'redis://:pw@redis:6379',
     });
-    expect(problems.map((p) => p.variable).sort()).toEqual(['CORS_ORIGINS', 'DATABASE_URL']);
+    expect(problems.map((p) => p.variable).sort()).toEqual(['CORS_ORIGINS', 'DATABASE_URL', 'REDIS_URL']);
   });
 
   it('refuses NATS without its own identity or without TLS in production', () => {
-    const complete = { CLARION_ENV: 'production', CORS_ORIGINS: 'https://console.example', DATABASE_URL: 'postgres://a:pw@db/c', SIGNING_SECRET: 'k' };
+    const complete = { CLARION_ENV: 'production', CORS_ORIGINS: 'https://console.example', DATABASE_URL: 'postgres://a:pw@db/c', SIGNING_SECRET: 'k', ...PRODUCTION_REDIS };
     expect(problemsOf(complete).map((p) => p.variable)).toEqual(['NATS_NKEY_SEED', 'NATS_TLS', 'RPC_SIGNING_KEY', 'RPC_TRUSTED_KEYS']);
     expect(problemsOf({ ...complete, ...PRODUCTION_NATS, NATS_TLS: 'false' })).toEqual([{ variable: 'NATS_TLS', reason: 'NATS without TLS is refused in production' }]);
     expect(problemsOf({ ...complete, ...PRODUCTION_NATS, NATS_NKEY_SEED: 'not-a-seed' }).map((p) => p.variable)).toEqual(['NATS_NKEY_SEED']);
@@ -141,6 +145,7 @@ describe('validateEnv', () => {
         DATABASE_URL: 'postgres://clarion_app:pw@db:5432/clarion',
         SIGNING_SECRET: 'k',
         ...PRODUCTION_NATS,
+        ...PRODUCTION_REDIS,
       },
       'sample',
     );
@@ -159,5 +164,15 @@ describe('production rules', () => {
     expect(urlHasPassword('postgres://u:p@h/db')).toBeUndefined();
     expect(urlHasPassword('postgres://u@h/db')).toMatch(/password/);
     expect(urlHasPassword('not a url')).toMatch(/URL/);
+  });
+
+  it('urlHasUserAndPassword wants an ACL user of its own and its password, never the default user or a password alone', () => {
+    expect(urlHasUserAndPassword('redis://gateway:p@redis:6379')).toBeUndefined();
+    expect(urlHasUserAndPassword('rediss://auth:p@redis.internal:6380/0')).toBeUndefined();
+    expect(urlHasUserAndPassword('redis://:p@redis:6379')).toMatch(/own Redis user/);
+    expect(urlHasUserAndPassword('redis://default:p@redis:6379')).toMatch(/own Redis user/);
+    expect(urlHasUserAndPassword('redis://gateway@redis:6379')).toMatch(/password/);
+    expect(urlHasUserAndPassword('redis://127.0.0.1:6379')).toMatch(/own Redis user/);
+    expect(urlHasUserAndPassword('not a url')).toMatch(/URL/);
   });
 });
