@@ -485,9 +485,35 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
       expect(await eventsOf('http.delete.api.v1.api-keys.:id')).toContainEqual(expect.objectContaining({ outcome: 'failure', target: missing }));
     });
 
-    it('does not record reads', async () => {
+    it('records the sensitive reads (API-key listing, audit search, flow export) with their filters and rows, and no other read', async () => {
+      // An ordinary read is not recorded.
       await asAdmin('/api/v1/users');
       expect(await eventsOf('http.get.api.v1.users')).toEqual([]);
+
+      const keys = (await asAdmin('/api/v1/api-keys')).json as { items: unknown[] };
+      expect(await eventsOf('apikey.list')).toContainEqual(expect.objectContaining({ actorType: 'user', outcome: 'success', details: { rows: keys.items.length, via: 'http' } }));
+
+      const searched = (await asAdmin('/api/v1/audit?action=auth.login&outcome=success&limit=3')).json as { items: unknown[] };
+      expect(await eventsOf('audit.read')).toContainEqual(
+        expect.objectContaining({ outcome: 'success', details: { action: 'auth.login', outcome: 'success', limit: 3, rows: searched.items.length, via: 'http' } }),
+      );
+
+      // An export is recorded when it ends, with what it wrote; a refused one (the flag is off in tenant B) as denied.
+      const url = new URL('/api/v1/flows/export', w.base);
+      url.search = new URLSearchParams({ from: w.flowsFrom, format: 'ndjson', maxRows: '2', port: '443' }).toString();
+      expect((await getWithTrailers(url.toString(), bearer(w.token.viewer))).status).toBe(200);
+      const exported = { from: w.flowsFrom, format: 'ndjson', maxRows: 2, port: 443 };
+      await waitFor(
+        async () => (await eventsOf('flow.export')).some((e) => e.outcome === 'success' && e.details['port'] === 443 && e.details['maxRows'] === 2),
+        10_000,
+        'the export to be audited',
+      );
+      const exports = (await eventsOf('flow.export')).filter((e) => e.details['port'] === 443 && e.details['maxRows'] === 2);
+      expect(exports).toContainEqual(expect.objectContaining({ outcome: 'success', details: { ...exported, rows: 1, truncated: false, completed: true, via: 'http' } }));
+      const refused = await call(w.base, '/api/v1/flows/export', { headers: bearer(w.token.otherTenantAdmin), query: { from: w.flowsFrom, format: 'csv' } });
+      expect(refused.status).toBe(403);
+      const inB = (await call(w.base, '/api/v1/audit', { headers: bearer(w.token.otherTenantAdmin), query: { action: 'flow.export', limit: '50' } })).json as { items: Array<{ outcome: string; details: Record<string, unknown> }> };
+      expect(inB.items).toContainEqual(expect.objectContaining({ outcome: 'denied', details: { from: w.flowsFrom, format: 'csv', via: 'http' } }));
     });
 
     it('pages with one shape ({ items, nextCursor }) and ISO-8601 times', async () => {

@@ -8,7 +8,7 @@ import { AuditService } from './audit.service';
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
-  /** The gateway records every state-changing call it forwards, with the verified actor. */
+  /** The gateway records every state-changing call it forwards and every sensitive read, with the verified actor. */
   @MessagePattern(Subjects.auth.auditRecord)
   async record(@Payload() request: RecordAuditRequestDto): Promise<{ recorded: true }> {
     const { actor } = request;
@@ -21,7 +21,7 @@ export class AuditController {
       outcome: request.outcome,
       sourceIp: actor.sourceIp,
       userAgent: actor.userAgent,
-      details: request.httpCall ? { via: 'http' } : {},
+      details: { ...request.details, ...(request.httpCall ? { via: 'http' } : {}) },
     });
     return { recorded: true };
   }

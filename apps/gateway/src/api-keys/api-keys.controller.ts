@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Subjects, type ActorDto, type ApiKeyDto, type CreatedApiKeyResponseDto } from '@clarion/contracts';
 import { RpcClient } from '@clarion/messaging';
+import { HttpAuditService, SENSITIVE_READS } from '../audit/http-audit.service';
 import { ApiKeyPage, ApiKeyResponse, CreatedApiKeyResponse } from '../auth/auth-responses.dto';
 import { RequirePermissions } from '../http/access.decorators';
 import { ApiRoute } from '../http/api-route.decorator';
@@ -13,7 +14,10 @@ import { ApiKeyIdParamsDto, CreateApiKeyBodyDto } from './api-keys-http.dto';
 @ApiTags('api-keys')
 @Controller('api/v1/api-keys')
 export class ApiKeysController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly audit: HttpAuditService,
+  ) {}
 
   @Post()
   @RequirePermissions('apikeys:manage')
@@ -31,7 +35,8 @@ export class ApiKeysController {
   @RequirePermissions('apikeys:manage')
   @ApiRoute({ summary: "List the tenant's API keys", description: 'Never the keys themselves, only their prefixes.', type: ApiKeyPage })
   async list(@CurrentActor() actor: ActorDto): Promise<{ items: ApiKeyDto[]; nextCursor: null }> {
-    return onePage(await this.rpc.send<ApiKeyDto[]>(Subjects.auth.apiKeysList, { actor }));
+    const keys = await this.audit.audited(actor, SENSITIVE_READS.apiKeyList, {}, () => this.rpc.send<ApiKeyDto[]>(Subjects.auth.apiKeysList, { actor }), (list) => list.length);
+    return onePage(keys);
   }
 
   @Delete(':id')

@@ -1,12 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { DomainException, ErrorCode } from '@clarion/contracts';
 import { catchError, mergeMap, type Observable } from 'rxjs';
 import type { AuthenticatedRequest } from '../http/access.guard';
-import { HttpAuditService, STATE_CHANGING_METHODS, type AuditOutcome } from './http-audit.service';
-
-/** FORBIDDEN from a service (a role beyond the caller's own, SSO off, ...) is a denial; every other error a failure. */
-export const outcomeOfError = (err: unknown): AuditOutcome =>
-  err instanceof DomainException && err.code === ErrorCode.Forbidden ? 'denied' : 'failure';
+import { HttpAuditService, outcomeOfError, STATE_CHANGING_METHODS } from './http-audit.service';
 
 /** What a call acted on: its path parameters (`/users/:id` -> the id), else the id of what it created. */
 export function auditTarget(params: unknown, result?: unknown): string | undefined {

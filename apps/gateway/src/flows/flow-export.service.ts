@@ -4,6 +4,7 @@ import { RpcClient } from '@clarion/messaging';
 import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import { Readable } from 'node:stream';
+import { HttpAuditService, outcomeOfError, readFilters, SENSITIVE_READS } from '../audit/http-audit.service';
 import { FeatureFlagService } from '../flags/feature-flag.service';
 import { exportChunks, type ExportSummary } from './flow-export.format';
 import { FLOW_EXPORT_MAX_ROWS, type ExportFlowsQueryDto, type FlowFilterQueryDto } from './flows-http.dto';
@@ -33,6 +34,7 @@ export class FlowExportService {
   constructor(
     private readonly rpc: RpcClient,
     private readonly flags: FeatureFlagService,
+    private readonly audit: HttpAuditService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -43,9 +45,24 @@ export class FlowExportService {
   /**
    * Checks the tenant's `streaming-export` flag and fetches the first page, so that a refusal or a bad filter is
    * still answered as a problem document; then returns the stream of the whole export. `onEnd` runs before the stream
-   * ends (trailers can still be added then).
+   * ends (trailers can still be added then). Every export is audited (flow.export): its filters and, once it ends,
+   * the rows written and whether it was cut short; a refused one with its outcome.
    */
   async open(actor: ActorDto, query: ExportFlowsQueryDto, onEnd: (summary: ExportSummary) => void): Promise<FlowExport> {
+    const filters = readFilters(query);
+    try {
+      return await this.start(actor, query, (summary) => {
+        // Recording never holds the export's end back; a failure to record is counted by the audit service.
+        void this.audit.recordRead(actor, SENSITIVE_READS.flowExport, summary.completed ? 'success' : 'failure', { ...filters, ...summary });
+        onEnd(summary);
+      });
+    } catch (err) {
+      await this.audit.recordRead(actor, SENSITIVE_READS.flowExport, outcomeOfError(err), filters);
+      throw err;
+    }
+  }
+
+  private async start(actor: ActorDto, query: ExportFlowsQueryDto, onEnd: (summary: ExportSummary) => void): Promise<FlowExport> {
     if (!(await this.flags.isEnabled(actor.tenantId, 'streaming-export'))) {
       throw new DomainException(ErrorCode.Forbidden, 'streamed export is not enabled for this tenant (feature flag streaming-export)', [
         { field: 'flag', message: 'streaming-export is off' },

@@ -16,7 +16,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateNested,
+  buildMessage,
+  type ValidationOptions,
 } from 'class-validator';
 import { PERMISSIONS, ROLE_NAMES, type Permission, type RoleName } from './permissions';
 
@@ -311,6 +314,37 @@ export class AuditEventDto {
   details: Record<string, unknown>;
 }
 
+/** What an audit event recorded by the gateway says about a read: flat values only, never a secret or the data read. */
+export type AuditDetails = Record<string, string | number | boolean>;
+
+const AUDIT_DETAIL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+export const AUDIT_DETAILS_MAX_ENTRIES = 24;
+
+const isAuditDetailValue = (value: unknown): boolean =>
+  (typeof value === 'string' && value.length <= 200) || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
+
+/** At most AUDIT_DETAILS_MAX_ENTRIES names, each a string of at most 200 characters, a finite number or a boolean. */
+export function IsAuditDetails(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isAuditDetails',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.keys(value).length <= AUDIT_DETAILS_MAX_ENTRIES &&
+          Object.entries(value).every(([name, v]) => AUDIT_DETAIL_NAME.test(name) && isAuditDetailValue(v)),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must hold at most ${AUDIT_DETAILS_MAX_ENTRIES} names, each a string of at most 200 characters, a number or a boolean`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
+
 export class RecordAuditRequestDto extends ActorRequestDto {
   @IsString()
   @Matches(/^[a-z][a-z0-9_.:-]{1,99}$/)
@@ -327,6 +361,11 @@ export class RecordAuditRequestDto extends ActorRequestDto {
   @IsOptional()
   @IsBoolean()
   httpCall?: boolean;
+
+  /** A sensitive read's filters and how many rows it answered. */
+  @IsOptional()
+  @IsAuditDetails()
+  details?: AuditDetails;
 }
 
 export interface Page<T> {
