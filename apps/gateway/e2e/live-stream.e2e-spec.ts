@@ -1,8 +1,8 @@
 import { EventSubjects, type ClustersUpdatedEvent } from '@clarion/contracts';
 import { natsConnectionOptions } from '@clarion/messaging';
-import { NatsServerProcess, ServiceProcess, freePort, waitForReady } from '@clarion/testing';
+import { NatsServerProcess, ServiceProcess, freePort, httpGet, metricValue, waitForReady } from '@clarion/testing';
 import { connect, type NatsConnection } from 'nats';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { COMMON_ENV, RELAXED_LIMITS, bearer, call, createAdminWithCli, login } from './support/gateway-stack';
 
@@ -63,6 +63,25 @@ function refusal(url: string, options: WebSocket.ClientOptions & { protocols?: s
     (err: Error) => Number(err.message.replace('HTTP ', '')),
   );
 }
+
+/** How an upgrade was answered: 101, or the refusal's status and Retry-After. */
+function upgradeAnswer(url: string, headers: Record<string, string>): Promise<{ status: number; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, [], { headers });
+    socket.once('open', () => {
+      socket.close();
+      resolve({ status: 101 });
+    });
+    socket.once('unexpected-response', (request, response) => {
+      resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] });
+      request.destroy();
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** A made-up client address of its own for each test run (documentation range), so no other run shares its bucket. */
+const freshAddress = (): string => `2001:db8:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::${randomBytes(2).toString('hex')}`;
 
 describe('live updates: WebSocket /api/v1/stream (gateway + auth processes, private NATS as deployed)', () => {
   const nats = new NatsServerProcess({ secure: true });
@@ -181,6 +200,58 @@ describe('live updates: WebSocket /api/v1/stream (gateway + auth processes, priv
     } finally {
       client.close();
     }
+  });
+
+  describe('rate limits on upgrades (another gateway with small limits, trusting X-Forwarded-For)', () => {
+    const LIMIT = 4;
+    let limitedUrl = '';
+    let limitedOps = 0;
+    const limitedTenant = `ws-${randomUUID().slice(0, 8)}`;
+
+    beforeAll(async () => {
+      const [ops, httpPort] = await Promise.all([freePort(), freePort()]);
+      limitedOps = ops;
+      processes.push(
+        new ServiceProcess('gateway', {
+          ...COMMON_ENV,
+          ...nats.envOf('gateway'),
+          OPS_PORT: String(ops),
+          HTTP_PORT: String(httpPort),
+          HTTP_HOST: '127.0.0.1',
+          HTTP_TRUST_PROXY: 'true',
+          RATE_LIMIT_PER_IP: String(LIMIT),
+          RATE_LIMIT_PER_PRINCIPAL: String(LIMIT),
+          RATE_LIMIT_WINDOW_S: '60',
+        }).start(),
+      );
+      await waitForReady(ops, 60_000);
+      limitedUrl = `ws://127.0.0.1:${httpPort}/api/v1/stream`;
+      createAdminWithCli(limitedTenant, 'admin@ws.example', password);
+    }, 90_000);
+
+    const refusedCount = async (name: string, labels: Record<string, string>) => metricValue(String((await httpGet(`http://127.0.0.1:${limitedOps}/metrics`)).body), name, labels);
+
+    it('answers a burst of upgrades from one address with 429 and Retry-After once its bucket is full, before any credential check', async () => {
+      const address = freshAddress();
+      const answers = [];
+      // No credential: each is counted in the address's bucket first, then refused 401; past the limit, 429.
+      for (let i = 0; i < LIMIT + 3; i++) answers.push(await upgradeAnswer(limitedUrl, { 'x-forwarded-for': address }));
+      expect(answers.map((a) => a.status)).toEqual([...Array<number>(LIMIT).fill(401), 429, 429, 429]);
+      for (const refused of answers.slice(LIMIT)) expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+      // Another address is not held back by this one's burst.
+      expect((await upgradeAnswer(limitedUrl, { 'x-forwarded-for': freshAddress() })).status).toBe(401);
+      expect(await refusedCount('clarion_gateway_stream_refused_total', { reason: 'rate_limited' })).toBe(3);
+      expect(await refusedCount('clarion_gateway_rate_limited_total', { bucket: 'ip' })).toBe(3);
+    });
+
+    it("answers a principal's burst of upgrades from many addresses with 429 once its own bucket is full", async () => {
+      const { accessToken } = await login(base, limitedTenant, 'admin@ws.example', password);
+      const answers = [];
+      for (let i = 0; i < LIMIT + 2; i++) answers.push(await upgradeAnswer(limitedUrl, { ...bearer(accessToken), 'x-forwarded-for': freshAddress() }));
+      expect(answers.map((a) => a.status)).toEqual([...Array<number>(LIMIT).fill(101), 429, 429]);
+      expect(Number(answers[LIMIT]?.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(await refusedCount('clarion_gateway_rate_limited_total', { bucket: 'principal' })).toBe(2);
+    });
   });
 
   it('keeps answering pings, and closes the connections when the gateway stops', async () => {

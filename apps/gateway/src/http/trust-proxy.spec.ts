@@ -2,7 +2,7 @@ import { isAddressOrNetwork, validateEnv } from '@clarion/config';
 import fc from 'fast-check';
 import Fastify from 'fastify';
 import { GatewayEnv } from '../gateway.env';
-import { isTrustProxy, parseTrustProxy } from './trust-proxy';
+import { clientAddressOf, isTrustProxy, parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 describe('HTTP_TRUST_PROXY', () => {
   it('takes false, a hop count, proxy networks, or true', () => {
@@ -50,11 +50,15 @@ describe('HTTP_TRUST_PROXY', () => {
     // The client wrote 203.0.113.66; the ingress (at 127.0.0.1, the test's own peer) appended what it saw, 198.51.100.9.
     const FORWARDED = '203.0.113.66, 198.51.100.9';
     const ipSeen = async (trustProxy: unknown): Promise<string> => {
-      const app = Fastify({ trustProxy: parseTrustProxy(trustProxy) as boolean | number | string[] });
-      app.get('/', (request) => ({ ip: request.ip }));
+      const trust = parseTrustProxy(trustProxy) as TrustProxy;
+      const app = Fastify({ trustProxy: trust });
+      // What a WebSocket upgrade of the same request would be counted as (clientAddressOf on the raw request).
+      app.get('/', (request) => ({ ip: request.ip, upgrade: clientAddressOf(trust)(request.raw) }));
       try {
         const response = await app.inject({ url: '/', headers: { 'x-forwarded-for': FORWARDED }, remoteAddress: '127.0.0.1' });
-        return (response.json() as { ip: string }).ip;
+        const seen = response.json() as { ip: string; upgrade: string };
+        expect(seen.upgrade).toBe(seen.ip);
+        return seen.ip;
       } finally {
         await app.close();
       }
@@ -65,5 +69,6 @@ describe('HTTP_TRUST_PROXY', () => {
     it('a proxy network the peer is in: the same', async () => expect(await ipSeen('127.0.0.0/8')).toBe('198.51.100.9'));
     it('a proxy network the peer is not in: the peer', async () => expect(await ipSeen('10.0.0.0/8')).toBe('127.0.0.1'));
     it('true: the forged entry (why production refuses it)', async () => expect(await ipSeen('true')).toBe('203.0.113.66'));
+    it('two hops: what the outer of two proxies saw', async () => expect(await ipSeen('2')).toBe('203.0.113.66'));
   });
 });

@@ -1,6 +1,8 @@
 import { isAddressOrNetwork } from '@clarion/config';
+import proxyAddr from '@fastify/proxy-addr';
 import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import type { IncomingMessage } from 'node:http';
 
 /**
  * Which hops in front of the gateway may tell it the client's address (X-Forwarded-For, -Proto, -Host), in the forms
@@ -54,3 +56,14 @@ export const IsTrustProxy = (options?: ValidationOptions): PropertyDecorator =>
 /** Production rule: trusting every hop lets a client pick its own address. */
 export const notEveryHop = (value: unknown): string | undefined =>
   value === true ? "'true' believes every X-Forwarded-For entry, including the client's own; give the hop count or the proxies' networks" : undefined;
+
+/**
+ * The client's address of a raw request, as Fastify's `request.ip` gives it under the same setting (the same
+ * `@fastify/proxy-addr` rules): for a WebSocket upgrade, which never reaches Fastify's routing, so that its rate limit
+ * counts the same client as the requests' does.
+ */
+export function clientAddressOf(trust: TrustProxy): (request: IncomingMessage) => string {
+  if (trust === false) return (request) => request.socket.remoteAddress ?? '';
+  const trusted = trust === true ? () => true : typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : proxyAddr.compile(trust);
+  return (request) => proxyAddr(request, trusted);
+}

@@ -10,6 +10,8 @@ import { CredentialVerifierService } from '../auth/credential-verifier.service';
 import { RevokedSessions } from '../auth/revoked-sessions.service';
 import { GatewayEvents } from '../events/gateway-events.service';
 import type { GatewayEnv } from '../gateway.env';
+import { clientAddressOf } from '../http/trust-proxy';
+import { principalSubject, RateLimitService, type RateLimitBucket } from '../rate-limit/rate-limit.service';
 import { StreamHub, type StreamClient, type StreamMessageType } from './stream-hub';
 
 export const STREAM_PATH = '/api/v1/stream';
@@ -31,10 +33,13 @@ function jwtExpiryMs(token: string): number | null {
   }
 }
 
-function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
+function rejectUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ type: 'about:blank', title: reason, status });
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }
 
@@ -48,7 +53,9 @@ interface Credential {
  * `GET /api/v1/stream` upgraded to a WebSocket: authenticated at connect (Bearer token or X-API-Key header, or the
  * `clarion.v1, bearer.<token>` subprotocols for browsers; never a token in the URL, which would end up in logs), one
  * room per tenant, pushing cluster updates, clustering job progress and ingest rates to the clients whose permissions
- * allow each kind. A browser's Origin must be in the CORS allow-list. The credential is checked again every minute
+ * allow each kind. Upgrades count in the same rate-limit buckets as requests: the client address's before anything
+ * else, the principal's once the credential is verified (429 with Retry-After). A browser's Origin must be in the CORS
+ * allow-list. The credential is checked again every minute
  * (a revoked API key or a disabled user is disconnected), a connection whose session ends closes at once, and an
  * access token's connection closes when the token expires (4401: reconnect with a fresh token).
  */
@@ -64,6 +71,7 @@ export class LiveStreamService implements OnApplicationBootstrap, BeforeApplicat
   private readonly frames: Counter;
   private readonly refused: Counter;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly clientAddress: (request: IncomingMessage) => string;
   private started = false;
 
   constructor(
@@ -72,7 +80,9 @@ export class LiveStreamService implements OnApplicationBootstrap, BeforeApplicat
     private readonly credentials: CredentialVerifierService,
     private readonly events: GatewayEvents,
     private readonly revoked: RevokedSessions,
+    private readonly rateLimits: RateLimitService,
   ) {
+    this.clientAddress = clientAddressOf(runtime.env.HTTP_TRUST_PROXY);
     const registry = runtime.metrics.registry;
     this.connections = new Gauge({ name: 'clarion_gateway_stream_connections', help: 'Open live-stream WebSocket connections.', registers: [registry] });
     this.frames = new Counter({
@@ -157,7 +167,19 @@ export class LiveStreamService implements OnApplicationBootstrap, BeforeApplicat
     return allowed.includes('*') || allowed.includes(origin);
   }
 
+  /** Counts the upgrade in a bucket; true when it is refused (answered 429 with Retry-After and counted). */
+  private async rateLimited(socket: Duplex, bucket: RateLimitBucket, subject: string): Promise<boolean> {
+    const decision = await this.rateLimits.hit(bucket, subject);
+    if (!decision || decision.allowed) return false;
+    this.refused.inc({ reason: 'rate_limited' });
+    rejectUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(decision.retryAfterSeconds) });
+    return true;
+  }
+
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const address = this.clientAddress(request);
+    // Before anything else, as for a request: a flood of upgrades must not buy credential checks.
+    if (await this.rateLimited(socket, 'ip', address)) return;
     const path = (request.url ?? '').split('?')[0];
     if (path !== STREAM_PATH) {
       this.refused.inc({ reason: 'not_found' });
@@ -174,11 +196,12 @@ export class LiveStreamService implements OnApplicationBootstrap, BeforeApplicat
     }
     let actor: ActorDto;
     try {
-      actor = await this.credentials.verify(credential.headers, { sourceIp: request.socket.remoteAddress, userAgent: request.headers['user-agent'] });
+      actor = await this.credentials.verify(credential.headers, { sourceIp: address, userAgent: request.headers['user-agent'] });
     } catch (err) {
       this.refused.inc({ reason: err instanceof DomainException ? 'unauthenticated' : 'error' });
       return rejectUpgrade(socket, err instanceof DomainException ? 401 : 503, err instanceof DomainException ? 'Unauthorized' : 'Service Unavailable');
     }
+    if (await this.rateLimited(socket, 'principal', principalSubject(actor))) return;
     if (this.hub.clientsOf(actor.tenantId) >= this.runtime.env.STREAM_MAX_CONNECTIONS_PER_TENANT) {
       this.refused.inc({ reason: 'tenant_limit' });
       return rejectUpgrade(socket, 429, 'Too Many Requests');
