@@ -110,6 +110,9 @@ describe('attack suite (the whole stack, as deployed)', () => {
     stack = await startStack({
       // One ingress in front of the gateway: the client address is what it appends to X-Forwarded-For.
       gatewayEnv: { ...RELAXED_LIMITS, HTTP_TRUST_PROXY: '1' },
+      // The stack runs in test mode, where loopback IdPs are allowed for the suites' own oidc-provider; the networks
+      // production refuses are denied here by configuration, which applies in every mode.
+      authEnv: { OIDC_DENIED_NETWORKS: '127.0.0.0/8,169.254.0.0/16,10.0.0.0/8' },
       ingest: { INGEST_DEFAULT_TENANT: tenantA },
       clustering: true,
     });
@@ -277,6 +280,24 @@ describe('attack suite (the whole stack, as deployed)', () => {
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const ratio = median(unknown) / median(known);
       record('tenant slug oracle (timing)', `median unknown/known ${ratio.toFixed(2)}`, 'a dummy argon2 verification on every path', ratio < 0.6 || ratio > 1.6);
+    });
+
+    it('OIDC discovery aimed at the loopback and at the cloud metadata address', async () => {
+      const before = metricValue(await metricsOf('auth'), 'clarion_auth_idp_requests_refused_total');
+      expect((await call(base, '/api/v1/flags/sso', { method: 'PUT', headers: via(freshAddress(), bearer(tokenA)), body: { enabled: true } })).status).toBe(200);
+      let attempts = 0;
+      for (const issuer of ['https://127.0.0.1:9443/', 'https://169.254.169.254/', 'https://10.0.0.1/']) {
+        const settings = { issuer, clientId: 'clarion-web', clientSecret: 'attack-client-secret-0123456789', redirectUris: ['https://clarion.example/sso/callback'], scopes: ['openid'], groupRoleMap: {}, enabled: true };
+        const saved = await call(base, '/api/v1/auth/sso', { method: 'PUT', headers: via(freshAddress(), bearer(tokenA)), body: settings });
+        const start = saved.status === 200 ? await call(base, '/api/v1/auth/sso/start', { query: { tenant: tenantA }, headers: via(freshAddress()) }) : saved;
+        attempts += saved.status === 200 ? 1 : 0;
+        const leaks = /127\.0\.0\.1|169\.254|10\.0\.0\.1|ECONNREFUSED/.test(start.text);
+        record('OIDC discovery to an internal address (SSRF)', `${issuer}: ${saved.status} then ${start.status}`, 'IdP egress address policy, generic public errors', start.status === 302 || leaks);
+      }
+      const counted = metricValue(await metricsOf('auth'), 'clarion_auth_idp_requests_refused_total') - before;
+      // Each discovery was refused by the egress policy itself (not a connection that happened to fail), and counted.
+      expect(attempts).toBe(3);
+      expect(counted).toBeGreaterThanOrEqual(attempts);
     });
 
     it('choosing its own address with X-Forwarded-For to dodge the sign-in throttle', async () => {
