@@ -1,13 +1,15 @@
 /**
  * No Docker engine runs here, so this test reads the Dockerfile and deploy/compose/docker-compose.yml the way Docker
  * would and runs each service's env class over the environment its container would get (image ENV, then the compose
- * `environment`, with `/run/secrets/<name>` mapped back to the secret files on the host), as CLARION_ENV=production.
+ * `environment`, with `/run/secrets/<name>` mapped back to the secret files on the host): as committed (development,
+ * on the placeholders), in production on the placeholders (refused), and in production on the secrets
+ * generate-secrets.sh writes, through its compose.env (accepted).
  */
-import { describeEnv } from '@clarion/config';
+import { describeEnv, isPlaceholder } from '@clarion/config';
 import { REDIS_IDENTITIES, SERVICE_NAMES, type RedisIdentity } from '@clarion/contracts';
 import { fillRedisAclTemplate } from '@clarion/persistence';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -20,6 +22,7 @@ import {
   composeSecretFiles,
   configProblems,
   dockerContextIncludes,
+  generateSecrets,
   imageEnv,
   loadCompose,
   readDockerfile,
@@ -66,8 +69,21 @@ function readSecret(compose: ComposeFile, name: string): string {
   return readFileSync(resolve(COMPOSE_DIR, compose.secrets[name].file), 'utf8').replace(/\n$/, '');
 }
 
+/** The uid each container that mounts secrets runs as: the Clarion images' USER, `user: redis`, the images' own. */
+function containerUid(compose: ComposeFile, name: string): number {
+  const own: Record<string, number> = { postgres: 999, redis: 999, grafana: 472 };
+  if (compose.services[name].build) return Number((stageInstructions(stages, 'runtime', 'USER').at(-1) ?? '').split(':')[0]);
+  if (own[name] === undefined) throw new Error(`no uid known for ${name}`);
+  return own[name];
+}
+
+// A deployment's own secrets, as generate-secrets.sh writes them, and compose started on them through compose.env.
+const GENERATED = generateSecrets(['--force']);
+
 describe('docker-compose.yml', () => {
   const compose = loadCompose();
+  const production = loadCompose({ CLARION_COMPOSE_ENV: 'production' });
+  const generated = loadCompose(GENERATED.composeVariables);
 
   it.each(SERVICE_NAMES)('builds %s from the root Dockerfile with APP set to its name', (name) => {
     const service = compose.services[name];
@@ -78,8 +94,8 @@ describe('docker-compose.yml', () => {
     expect(service.image).toMatch(new RegExp(`/${name}:`));
   });
 
-  it.each(SERVICE_NAMES)('gives %s an environment its env class accepts in production, secrets only as files', (name) => {
-    const env = containerEnv(compose, name);
+  it.each(SERVICE_NAMES)('gives %s an environment its env class accepts in production on generated secrets, secrets only as files', (name) => {
+    const env = containerEnv(generated, name);
     expect(env['CLARION_ENV']).toBe('production');
     expect(configProblems(SERVICE_ENV_CLASSES[name], env, name)).toEqual([]);
     for (const d of describeEnv(SERVICE_ENV_CLASSES[name]).filter((v) => v.secret)) {
@@ -87,8 +103,22 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it.each(SERVICE_NAMES)('runs %s in development on the committed placeholders, which production refuses one by one', (name) => {
+    const env = containerEnv(compose, name);
+    expect(env['CLARION_ENV']).toBe('development');
+    expect(configProblems(SERVICE_ENV_CLASSES[name], env, name)).toEqual([]);
+    // The same file with CLARION_ENV=production: every secret read from ./secrets is refused, and nothing else.
+    const committed = Object.entries(containerEnv(production, name))
+      .filter(([key, file]) => key.endsWith('_FILE') && file.startsWith(`${COMPOSE_DIR}/secrets/`))
+      .map(([key]) => key.replace(/_FILE$/, ''));
+    expect(committed).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL']));
+    expect(configProblems(SERVICE_ENV_CLASSES[name], containerEnv(production, name), name)).toEqual(
+      committed.map((variable) => expect.stringMatching(new RegExp(`^${variable}: is a published placeholder`))),
+    );
+  });
+
   it('would catch a service whose environment is refused (a check that can fail)', () => {
-    const broken = loadCompose();
+    const broken = loadCompose(GENERATED.composeVariables);
     const gateway = broken.services['gateway'];
     gateway.environment = { ...composeEnvironment(gateway), CORS_ORIGINS: '*' };
     delete (gateway.environment as Record<string, string>)['DATABASE_URL_FILE'];
@@ -119,9 +149,11 @@ describe('docker-compose.yml', () => {
     const migrate = compose.services['migrate'];
     expect(migrate.build?.args).toEqual({ APP: 'migrate' });
     expect(migrate.restart).toBe('no');
-    const env = containerEnv(compose, 'migrate');
+    const env = containerEnv(generated, 'migrate');
     expect(env['CLARION_ENV']).toBe('production');
     expect(configProblems(MigrateEnv, env, 'migrate')).toEqual([]);
+    expect(configProblems(MigrateEnv, containerEnv(compose, 'migrate'), 'migrate')).toEqual([]);
+    expect(configProblems(MigrateEnv, containerEnv(production, 'migrate'), 'migrate')).toEqual([expect.stringMatching(/^DATABASE_MIGRATION_URL: is a published placeholder/)]);
     expect(new URL(readSecret(compose, 'database_migration_url')).username).toBe('clarion_owner');
     for (const name of SERVICE_NAMES) {
       expect(compose.services[name].depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
@@ -213,14 +245,36 @@ describe('docker-compose.yml', () => {
       const redis = new URL(readSecret(compose, `${name}_redis_url`));
       expect([redis.username, redis.password, redis.host]).toEqual([name, readSecret(compose, `redis_${name}_password`), 'redis:6379']);
     }
-    for (const name of Object.keys(compose.secrets)) expect(readSecret(compose, name)).toMatch(/dev-only/);
+    for (const name of Object.keys(compose.secrets)) {
+      expect({ name, placeholder: isPlaceholder(readSecret(compose, name)) }).toEqual({ name, placeholder: true });
+      expect(readSecret(compose, name)).toMatch(/dev-only/);
+    }
+  });
+
+  it('has generate-secrets.sh write every secret 0600 in a 0700 directory, and, run as root, owned by the one container that reads it', () => {
+    expect(statSync(GENERATED.dir).mode & 0o777).toBe(0o700);
+    const files = readdirSync(GENERATED.dir).filter((f) => f.endsWith('.txt'));
+    expect(files.sort()).toEqual(Object.values(generated.secrets).map((s) => s.file.slice(GENERATED.dir.length + 1)).sort());
+    const readers = new Map<string, Set<number>>();
+    for (const name of Object.keys(generated.services)) {
+      for (const file of composeSecretFiles(generated, name).values()) readers.set(file, (readers.get(file) ?? new Set()).add(containerUid(generated, name)));
+    }
+    const own = process.getuid?.() ?? -1;
+    for (const file of files.map((f) => join(GENERATED.dir, f))) {
+      const stat = statSync(file);
+      const uids = [...(readers.get(file) ?? [])];
+      // One reader per secret (a 0600 file has one owner who may read it), the owner that reader when root wrote it.
+      expect({ file, mode: (stat.mode & 0o777).toString(8), readers: uids.length }).toEqual({ file, mode: '600', readers: 1 });
+      expect({ file, owner: stat.uid }).toEqual({ file, owner: own === 0 ? uids[0] : own });
+    }
+    expect(GENERATED.composeVariables).toEqual({ CLARION_COMPOSE_ENV: 'production', CLARION_SECRETS_DIR: GENERATED.dir });
   });
 
   it('also accepts the secrets generate-secrets.sh writes, through CLARION_SECRETS_DIR', () => {
     const dir = mkdtempSync(join(tmpdir(), 'clarion-secrets-'));
     try {
       execFileSync('bash', [join(COMPOSE_DIR, 'generate-secrets.sh'), '--force', dir], { stdio: 'pipe' });
-      const generated = loadCompose({ CLARION_SECRETS_DIR: dir });
+      const generated = loadCompose({ CLARION_COMPOSE_ENV: 'production', CLARION_SECRETS_DIR: dir });
       for (const name of Object.keys(generated.secrets)) expect(existsSync(resolve(COMPOSE_DIR, generated.secrets[name].file))).toBe(true);
       for (const name of SERVICE_NAMES) expect(configProblems(SERVICE_ENV_CLASSES[name], containerEnv(generated, name), name)).toEqual([]);
       expect(configProblems(MigrateEnv, containerEnv(generated, 'migrate'), 'migrate')).toEqual([]);

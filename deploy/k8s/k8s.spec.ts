@@ -2,7 +2,8 @@
  * Reads deploy/k8s the way Kustomize would (resources, generated ConfigMaps, overlay merges) and checks, for the base
  * and for each overlay, that every Deployment gives its service an environment the service's env class accepts in
  * production, and that the probes, ports, security settings, autoscaling and disruption budgets fit the service.
- * Secret-backed `*_FILE` paths are resolved to the sample secret files of deploy/compose/secrets (same key names).
+ * Secret-backed `*_FILE` paths are resolved to a set generate-secrets.sh writes (the Secrets are made from the same
+ * files, deploy/README.md); the committed compose placeholders (same key names) are shown to be refused.
  */
 import { SERVICE_NAMES, type ServiceName } from '@clarion/contracts';
 import { ensureNatsCredentials } from '@clarion/messaging';
@@ -11,7 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_ENV_CLASSES } from '../../tools/config-doc/env-readers';
 import { MigrateEnv } from '../../tools/migrate/migrate.env';
-import { configProblems, imageEnv, loadKustomization, podEnvironment, readDockerfile, repoPath, type K8sObject, type KustomizeResult } from '../support/deploy-files';
+import {
+  configProblems,
+  generateSecrets,
+  imageEnv,
+  loadKustomization,
+  podEnvironment,
+  readDockerfile,
+  repoPath,
+  SAMPLE_SECRETS_DIR,
+  type K8sObject,
+  type KustomizeResult,
+} from '../support/deploy-files';
 
 const { stages } = readDockerfile();
 const SCALED = ['gateway', 'ingest', 'clustering'];
@@ -26,6 +38,9 @@ const natsSamples = (service: ServiceName): Record<string, string> => ({
   rpc_trusted_keys: nats.rpcTrustFile,
 });
 
+// The operator's Secrets, made from files generate-secrets.sh wrote.
+const SECRETS_DIR = generateSecrets().dir;
+
 function find(result: KustomizeResult, kind: string, name: string): K8sObject | undefined {
   return result.objects.find((o) => o.kind === kind && o.metadata.name === name);
 }
@@ -36,19 +51,28 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
   it.each(SERVICE_NAMES)('gives %s an environment its env class accepts in production', (name) => {
     const deployment = find(result, 'Deployment', name);
     expect(deployment).toBeDefined();
-    const { env, problems } = podEnvironment(deployment?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name));
+    const { env, problems } = podEnvironment(deployment?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name), SECRETS_DIR);
     expect(problems).toEqual([]);
     expect(env['CLARION_ENV']).toBe('production');
     expect(configProblems(SERVICE_ENV_CLASSES[name], env, name)).toEqual([]);
   });
 
+  it.each(SERVICE_NAMES)('refuses, for %s, Secrets made from the committed compose placeholders', (name) => {
+    const { env, problems } = podEnvironment(find(result, 'Deployment', name)?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name), SAMPLE_SECRETS_DIR);
+    expect(problems).toEqual([]);
+    const refused = configProblems(SERVICE_ENV_CLASSES[name], env, name);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    expect(refused.every((p) => /^[A-Z_]+: is a published placeholder/.test(p))).toBe(true);
+    expect(refused.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', ...(name === 'auth' ? ['AUTH_MASTER_KEY', 'AUDIT_KEY'] : [])]));
+  });
+
   it.each(SERVICE_NAMES)('connects %s as its own database role (its own key of the services Secret)', (name) => {
-    const { env } = podEnvironment(find(result, 'Deployment', name)?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name));
+    const { env } = podEnvironment(find(result, 'Deployment', name)?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name), SECRETS_DIR);
     expect(new URL(readFileSync(env['DATABASE_URL_FILE'] ?? '', 'utf8').trim()).username).toBe(`clarion_${name}`);
   });
 
   it.each(SERVICE_NAMES)('connects %s to Redis as its own ACL user (its own key of the services Secret)', (name) => {
-    const { env } = podEnvironment(find(result, 'Deployment', name)?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name));
+    const { env } = podEnvironment(find(result, 'Deployment', name)?.spec.template.spec, result.configMaps, imageEnv(stages, name), natsSamples(name), SECRETS_DIR);
     const url = new URL(readFileSync(env['REDIS_URL_FILE'] ?? '', 'utf8').trim());
     expect([url.username, url.password.length > 0]).toEqual([name, true]);
   });
@@ -57,7 +81,7 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
     const template = find(result, 'Deployment', name)?.spec.template;
     const pod = template.spec;
     const container = pod.containers[0];
-    const { env } = podEnvironment(pod, result.configMaps, imageEnv(stages, name), natsSamples(name));
+    const { env } = podEnvironment(pod, result.configMaps, imageEnv(stages, name), natsSamples(name), SECRETS_DIR);
     const opsPort = Number(env['OPS_PORT']);
     expect(container.image).toBe(`clarion/${name}`);
     expect(container.ports).toContainEqual({ name: 'ops', containerPort: opsPort, protocol: 'TCP' });
@@ -78,7 +102,7 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
   });
 
   it('exposes the gateway HTTP port and the ingest flow ports', () => {
-    const gateway = podEnvironment(find(result, 'Deployment', 'gateway')?.spec.template.spec, result.configMaps, imageEnv(stages, 'gateway'), natsSamples('gateway')).env;
+    const gateway = podEnvironment(find(result, 'Deployment', 'gateway')?.spec.template.spec, result.configMaps, imageEnv(stages, 'gateway'), natsSamples('gateway'), SECRETS_DIR).env;
     const httpPort = Number(gateway['HTTP_PORT'] ?? new SERVICE_ENV_CLASSES.gateway().HTTP_PORT);
     expect(find(result, 'Deployment', 'gateway')?.spec.template.spec.containers[0].ports).toContainEqual({ name: 'http', containerPort: httpPort, protocol: 'TCP' });
     expect(find(result, 'Service', 'gateway')?.spec.ports).toContainEqual({ name: 'http', port: httpPort, targetPort: 'http', protocol: 'TCP' });
@@ -109,9 +133,11 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
     const pod = job?.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.containers[0].image).toBe('clarion/migrate');
-    const { env, problems } = podEnvironment(pod, result.configMaps, imageEnv(stages, 'migrate'));
+    const { env, problems } = podEnvironment(pod, result.configMaps, imageEnv(stages, 'migrate'), {}, SECRETS_DIR);
     expect(problems).toEqual([]);
     expect(configProblems(MigrateEnv, env, 'migrate')).toEqual([]);
+    const placeholders = podEnvironment(pod, result.configMaps, imageEnv(stages, 'migrate'), {}, SAMPLE_SECRETS_DIR).env;
+    expect(configProblems(MigrateEnv, placeholders, 'migrate')).toEqual([expect.stringMatching(/^DATABASE_MIGRATION_URL: is a published placeholder/)]);
     expect(pod.volumes.flatMap((v: { secret?: { secretName: string } }) => (v.secret ? [v.secret.secretName] : []))).toEqual(['clarion-migration-secrets']);
     for (const name of SERVICE_NAMES) {
       const volumes = find(result, 'Deployment', name)?.spec.template.spec.volumes ?? [];
@@ -136,7 +162,7 @@ describe('the k8s reader', () => {
     configMaps.set('clarion-gateway-config', { ...configMaps.get('clarion-gateway-config'), CORS_ORIGINS: '*' });
     const pod = structuredClone(find(result, 'Deployment', 'gateway')?.spec.template.spec);
     pod.volumes = pod.volumes.filter((v: { name: string }) => v.name !== 'secrets');
-    const { env, problems } = podEnvironment(pod, configMaps, imageEnv(stages, 'gateway'), natsSamples('gateway'));
+    const { env, problems } = podEnvironment(pod, configMaps, imageEnv(stages, 'gateway'), natsSamples('gateway'), SECRETS_DIR);
     expect(problems).toEqual([
       'DATABASE_URL_FILE=/run/secrets/clarion/database_url is not inside a mounted Secret',
       'REDIS_URL_FILE=/run/secrets/clarion/redis_url is not inside a mounted Secret',

@@ -4,14 +4,33 @@
  * so that the tests can run each service's env class over it. No Docker or Kubernetes is needed.
  */
 import { ConfigValidationError, validateEnv, type RawEnv } from '@clarion/config';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
-/** The development placeholder secrets committed for compose, also used as sample values for Kubernetes Secrets. */
+/** The development placeholder secrets committed for compose (production refuses every one of them). */
 export const SAMPLE_SECRETS_DIR = join(REPO_ROOT, 'deploy', 'compose', 'secrets');
+
+/**
+ * A fresh set of secrets as deploy/compose/generate-secrets.sh writes it, in a new directory: the secrets a deployment
+ * uses (compose through the compose.env written next to them, Kubernetes Secrets made from the same files). Returns the
+ * directory and compose.env's variables.
+ */
+export function generateSecrets(args: string[] = []): { dir: string; composeVariables: Record<string, string> } {
+  const dir = join(mkdtempSync(join(tmpdir(), 'clarion-secrets-')), 'secrets');
+  execFileSync('bash', [join(REPO_ROOT, 'deploy', 'compose', 'generate-secrets.sh'), ...args, dir], { stdio: 'pipe' });
+  const composeVariables = Object.fromEntries(
+    readFileSync(join(dir, 'compose.env'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  return { dir, composeVariables };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Dockerfile
@@ -297,6 +316,8 @@ export function podEnvironment(
   baseEnv: Record<string, string>,
   /** Sample files for Secret keys that have no committed sample (a generated NATS seed, say): key -> file. */
   generatedSamples: Record<string, string> = {},
+  /** Where the sample file of every other Secret key is (`<key>.txt`): the committed placeholders, or generated ones. */
+  secretsDir = SAMPLE_SECRETS_DIR,
 ): PodEnvironment {
   const problems: string[] = [];
   const container = podSpec.containers[0];
@@ -323,7 +344,7 @@ export function podEnvironment(
     }
     const path = value.slice(mount.mountPath.length + 1);
     const key = source.items ? source.items.find((i) => i.path === path)?.key : path;
-    const sample = key && (generatedSamples[key] ?? join(SAMPLE_SECRETS_DIR, `${key}.txt`));
+    const sample = key && (generatedSamples[key] ?? join(secretsDir, `${key}.txt`));
     const what = volume.secret ? `Secret ${source.secretName}` : `ConfigMap ${source.name}`;
     if (!sample || !existsSync(sample)) problems.push(`${name}=${value}: no key of ${what} is mounted there`);
     else env[name] = sample;

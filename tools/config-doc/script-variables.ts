@@ -92,7 +92,8 @@ export const COMPOSE_VARIABLES: Readonly<Record<string, string>> = {
   CLARION_LOG_LEVEL: "LOG_LEVEL of every service's container.",
   CLARION_IMAGE_PREFIX: 'Registry and namespace of the images built and run: <prefix>/<service>:<tag>.',
   CLARION_TAG: 'Tag of the images built and run.',
-  CLARION_CORS_ORIGINS: "The gateway container's CORS_ORIGINS: the origins of the browser clients (`*` is refused, as in production).",
+  CLARION_COMPOSE_ENV: "CLARION_ENV of every Clarion container: development on the committed placeholder secrets; production, which refuses them, is what the compose.env of deploy/compose/generate-secrets.sh sets.",
+  CLARION_CORS_ORIGINS: "The gateway container's CORS_ORIGINS: the origins of the browser clients (`*` is refused in production).",
   CLARION_HTTP_PORT: 'Host port the API is published on (the gateway listens on 3000 inside its container).',
   CLARION_SECRETS_DIR: 'Directory of the secret files, relative to deploy/compose; the default holds development placeholders only (deploy/compose/generate-secrets.sh makes real ones).',
 };

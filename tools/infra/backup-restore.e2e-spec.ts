@@ -1,7 +1,7 @@
 import { MIGRATIONS, createDataSource } from '@clarion/persistence';
 import { REPO_ROOT, TestInfra, insertFlowRow } from '@clarion/testing';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -79,6 +79,8 @@ describe('backup and restore (pg_dump/pg_restore through tools/infra)', () => {
     expect(backup.stderr).toBe('');
     expect(backup.stdout).toMatch(new RegExp(`^backup: ${source} -> .*clarion\\.dump \\(\\d+ bytes, \\d+ s\\)`));
     expect(existsSync(`${dump}.partial`)).toBe(false);
+    // Every tenant's data and the credential hashes: readable by the one who made the backup only.
+    expect((statSync(dump).mode & 0o777).toString(8)).toBe('600');
 
     const restore = script('restore.sh', [dump, target]);
     expect(restore.stderr).toBe('');

@@ -4,7 +4,8 @@
 # Run as a PostgreSQL superuser (or a role with BYPASSRLS that can read every table): row-level security would hide
 # every tenant's rows from anybody else, and pg_dump refuses to write a dump that RLS has filtered.
 # The dump is consistent (one snapshot) while the services keep running. Written to <file>.partial and renamed when
-# complete, so a file with the final name is always a whole backup. Prints one line: file, size, seconds.
+# complete, so a file with the final name is always a whole backup, readable by its owner alone (0600). Prints one
+# line: file, size, seconds.
 # Restore with tools/infra/restore.sh; docs/runbooks/backup-restore.md.
 set -euo pipefail
 DB="${1:-}"
@@ -15,6 +16,8 @@ OUT="${2:-}"
 : "${PGHOST:=127.0.0.1}" "${PGUSER:=postgres}"
 export PGHOST PGUSER
 started=$(date +%s)
+# 0600: the dump holds every tenant's data, password and API-key hashes and the encrypted signing keys.
+umask 077
 rm -f "$OUT.partial"
 # --enable-row-security is NOT set: a role that RLS applies to makes pg_dump fail instead of writing a partial dump.
 pg_dump --no-password --format=custom --compress=6 --dbname="$DB" --file="$OUT.partial"

@@ -39,3 +39,24 @@ export const mustBeTrue =
   (reason: string): ProductionRule =>
   (value) =>
     value === true ? undefined : reason;
+
+/**
+ * What every published placeholder says of itself: the secrets committed for compose (`dev-only-...-CHANGE-ME`), the
+ * values of .env.example (`change-me-not-for-production`) and the development defaults (`...-never-use-in-production`).
+ * A real secret (random hex or base64) never contains one.
+ */
+export const PLACEHOLDER_MARKERS = ['CHANGE-ME', 'NOT-FOR-PRODUCTION', 'NEVER-USE-IN-PRODUCTION'] as const;
+
+export const isPlaceholder = (value: string): boolean => {
+  const upper = value.toUpperCase();
+  return PLACEHOLDER_MARKERS.some((marker) => upper.includes(marker));
+};
+
+/**
+ * A secret in production may not be a published placeholder. validateEnv applies it to every secret variable, on the
+ * value as given (before any parsing); the reason never repeats the value.
+ */
+export const notPlaceholder: ProductionRule = (value) =>
+  typeof value === 'string' && isPlaceholder(value)
+    ? `is a published placeholder (it says ${PLACEHOLDER_MARKERS.join(' or ')}): give a generated secret (deploy/compose/generate-secrets.sh writes a set)`
+    : undefined;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BaseServiceEnv, DatabaseRole } from './base-service.env';
 import { ConfigValidationError } from './config-validation.error';
 import { describeEnv, EnvVar } from './env-metadata';
-import { noWildcard, urlHasPassword, urlHasUserAndPassword } from './production-rules';
+import { isPlaceholder, noWildcard, notPlaceholder, PLACEHOLDER_MARKERS, urlHasPassword, urlHasUserAndPassword } from './production-rules';
 import { ToBoolean, ToInt, ToList } from './transforms';
 import { validateEnv } from './validate-env';
 import { IsBoolean } from 'class-validator';
@@ -152,6 +152,28 @@ describe('validateEnv', () => {
     expect(env.CLARION_ENV).toBe('production');
   });
 
+  it('refuses, in production, a secret that is a published placeholder or its own development default, without repeating it', () => {
+    const complete = { CLARION_ENV: 'production', CORS_ORIGINS: 'https://console.example', DATABASE_URL: 'postgres://clarion_app:pw@db:5432/clarion', SIGNING_SECRET: 'k', ...PRODUCTION_NATS, ...PRODUCTION_REDIS };
+    const committed = 'dev-only-signing-secret-CHANGE-ME';
+    for (const [variable, value] of [
+      ['SIGNING_SECRET', committed],
+      ['SIGNING_SECRET', 'change-me-not-for-production'],
+      ['SIGNING_SECRET', 'development-only-master-key-never-use-in-production'],
+      ['DATABASE_URL', 'postgres://clarion_app:dev-only-clarion-app-CHANGE-ME@db:5432/clarion'],
+      ['REDIS_URL', 'redis://sample:Not-For-Production@redis:6379'],
+    ] as const) {
+      const problems = problemsOf({ ...complete, [variable]: value });
+      expect(problems).toEqual([{ variable, reason: expect.stringMatching(/published placeholder/) }]);
+      expect(problems[0]!.reason).not.toContain(value);
+    }
+    expect(problemsOf({ ...complete, SIGNING_SECRET: 'dev-secret' })).toEqual([{ variable: 'SIGNING_SECRET', reason: 'is the development default (public); give a generated secret' }]);
+    // Outside production the placeholders are what they are for; a value that is not secret is not checked.
+    expect(problemsOf({ SIGNING_SECRET: committed })).toEqual([]);
+    expect(problemsOf({ ...complete, CORS_ORIGINS: 'https://change-me.example' })).toEqual([]);
+    // A generated secret passes.
+    expect(problemsOf({ ...complete, SIGNING_SECRET: '9f8e7d6c5b4a39281706f5e4d3c2b1a0' })).toEqual([]);
+  });
+
   it('describes variables of the class and its bases, the subclass overriding nothing it does not declare', () => {
     const names = describeEnv(SampleEnv).map((d) => d.name);
     expect(names).toEqual(expect.arrayContaining(['CLARION_ENV', 'DATABASE_URL', 'HTTP_PORT', 'SIGNING_SECRET']));
@@ -160,6 +182,12 @@ describe('validateEnv', () => {
 });
 
 describe('production rules', () => {
+  it('isPlaceholder knows every marker, in any case, and no random secret', () => {
+    for (const marker of PLACEHOLDER_MARKERS) expect(isPlaceholder(`x-${marker.toLowerCase()}-y`)).toBe(true);
+    expect(isPlaceholder('0123456789abcdef0123456789abcdef')).toBe(false);
+    expect(notPlaceholder(undefined)).toBeUndefined();
+  });
+
   it('urlHasPassword accepts a URL with a password and rejects one without', () => {
     expect(urlHasPassword('postgres://u:p@h/db')).toBeUndefined();
     expect(urlHasPassword('postgres://u@h/db')).toMatch(/password/);

@@ -3,6 +3,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { readFileSync } from 'node:fs';
 import { ConfigValidationError, type ConfigProblem } from './config-validation.error';
 import { describeEnv, type EnvClass } from './env-metadata';
+import { notPlaceholder } from './production-rules';
 
 export type RawEnv = Record<string, string | undefined>;
 export type ClarionEnvironment = 'development' | 'test' | 'production';
@@ -20,7 +21,8 @@ function flatten(errors: ValidationError[], prefix = ''): ConfigProblem[] {
  *
  * - `<NAME>_FILE` reads a secret from a file (Docker/Kubernetes secrets); setting both forms is an error.
  * - Development defaults (`devDefault`) apply only when CLARION_ENV is not `production`.
- * - Production rules (no `*` CORS, no empty passwords, ...) apply only in production.
+ * - Production rules (no `*` CORS, no empty passwords, ...) apply only in production, and there no secret may be a
+ *   published placeholder (PLACEHOLDER_MARKERS).
  */
 export function validateEnv<T extends object>(envClass: new () => T, raw: RawEnv = process.env, service = envClass.name): T {
   const descriptors = describeEnv(envClass);
@@ -67,6 +69,16 @@ export function validateEnv<T extends object>(envClass: new () => T, raw: RawEnv
   if (production) {
     const refused = new Set(problems.map((p) => p.variable.replace(/_FILE$/, '')));
     for (const d of descriptors.filter((x) => !refused.has(x.name))) {
+      // A secret given explicitly as its own development default is as public as the default.
+      const placeholder = !d.secret
+        ? undefined
+        : d.devDefault !== undefined && input[d.name] === d.devDefault
+          ? 'is the development default (public); give a generated secret'
+          : notPlaceholder(input[d.name]);
+      if (placeholder) {
+        problems.push({ variable: d.name, reason: placeholder });
+        continue;
+      }
       for (const rule of d.production ?? []) {
         const reason = rule((instance as Record<string, unknown>)[d.name]);
         if (reason) problems.push({ variable: d.name, reason });
