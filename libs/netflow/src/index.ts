@@ -8,4 +8,7 @@ export * from './lib/information-element';
 export * from './lib/netflow-decoder';
 export * from './lib/state-snapshot';
 export { SequenceTracker } from './lib/sequence-tracker';
+export * from './lib/sflow-decoder';
+export * from './lib/sflow-format';
+export * from './lib/sflow-result';
 export type { TemplateKind } from './lib/exporter-state';

@@ -1,8 +1,10 @@
 // Decode throughput of @clarion/netflow on one core: flows per second for NetFlow v5 (30 records per packet),
-// v9 and IPFIX (24-field templates, ~1400-byte packets). Run after `node tools/build/build.mjs`:
+// v9 and IPFIX (24-field templates, ~1400-byte packets), and flow samples per second for sFlow v5 (switch-like
+// datagrams: 128-byte sampled Ethernet headers with an extended switch record, ~1400 bytes, one counters sample in
+// every eighth datagram). Run after `node tools/build/build.mjs`:
 //   node dist/tools/bench/netflow/decode.bench.js [--seconds=3]
 // Prints one human-readable line per version, then one JSON line: {"decode_v5_fps":..,"decode_v9_fps":..,...}.
-import { NetflowDecoder, type DecodeResult } from '@clarion/netflow';
+import { NetflowDecoder, SflowDecoder, type DecodeResult, type SflowDecodeResult } from '@clarion/netflow';
 import {
   IPFIX_REALISTIC_FIELDS,
   V9_REALISTIC_FIELDS,
@@ -14,6 +16,7 @@ import {
   sampleFlows,
   type FlowSpec,
 } from '../../../libs/netflow/src/testing/packet-builders';
+import { buildSflowDatagram, sampledFrame, sampledHeaderRecord, type SflowSampleSpec } from '../../../libs/netflow/src/testing/sflow-builders';
 
 const TARGET_PACKET_BYTES = 1400;
 const EXPORTER = '192.0.2.10';
@@ -37,6 +40,7 @@ interface Workload {
   setup: Uint8Array[];
   packets: Uint8Array[];
   recordsPerPacket: number;
+  sflow?: boolean;
 }
 
 function flowsFor(count: number, packet: number, population: Population): FlowSpec[] {
@@ -119,6 +123,78 @@ function ipfixWorkload(population: Population): Workload {
   return { name: 'ipfix', setup, packets, recordsPerPacket: perPacket };
 }
 
+/** An sFlow agent: 128-byte headers of the sampled frames (what switches send by default), 1-in-1024 sampling. */
+function sflowWorkload(population: Population): Workload {
+  const sampleBytes = 8 + 32 + (8 + 16 + 128) + (8 + 16);
+  const perPacket = Math.floor((TARGET_PACKET_BYTES - 28) / sampleBytes);
+  const packets: Uint8Array[] = [];
+  let sequence = 0;
+  for (let p = 0; p < population.distinctPackets; p++) {
+    const samples: SflowSampleSpec[] = flowsFor(perPacket, p, population).map((f, i) => ({
+      kind: 'flow',
+      sequence: ++sequence,
+      sourceIdIndex: f.inputInterface,
+      samplingRate: 1_024,
+      samplePool: sequence * 1_024,
+      drops: 0,
+      input: f.inputInterface,
+      output: f.outputInterface,
+      records: [
+        sampledHeaderRecord(
+          sampledFrame({
+            srcMac: f.srcMac ?? '02:00:00:00:00:01',
+            dstMac: f.dstMac ?? '02:00:00:00:00:02',
+            vlan: f.srcVlan,
+            ipVersion: 4,
+            srcAddress: f.srcAddress,
+            dstAddress: f.dstAddress,
+            protocol: f.protocol,
+            srcPort: f.srcPort,
+            dstPort: f.dstPort,
+            tcpFlags: f.tcpFlags,
+            payloadLength: 64 + ((p * 31 + i * 97) % 1_400),
+          }),
+        ),
+        { kind: 'switch', srcVlan: f.srcVlan ?? 0, dstVlan: f.dstVlan ?? 0 },
+      ],
+    }));
+    if (p % 8 === 0) {
+      samples.push({
+        kind: 'counters',
+        sequence: p,
+        sourceIdIndex: 1,
+        records: [
+          {
+            kind: 'interface',
+            ifIndex: 1,
+            ifType: 6,
+            ifSpeed: 10_000_000_000,
+            ifDirection: 1,
+            adminUp: true,
+            operUp: true,
+            inOctets: p * 1_000_000,
+            inUnicastPackets: p,
+            inMulticastPackets: 0,
+            inBroadcastPackets: 0,
+            inDiscards: 0,
+            inErrors: 0,
+            inUnknownProtocols: 0,
+            outOctets: p * 2_000_000,
+            outUnicastPackets: p,
+            outMulticastPackets: 0,
+            outBroadcastPackets: 0,
+            outDiscards: 0,
+            outErrors: 0,
+            promiscuous: false,
+          },
+        ],
+      });
+    }
+    packets.push(buildSflowDatagram({ agent: EXPORTER, subAgentId: 0, sequence: p + 1, uptimeMs: UPTIME_MS, samples }));
+  }
+  return { name: 'sflow', setup: [], packets, recordsPerPacket: perPacket, sflow: true };
+}
+
 interface Measurement {
   /** Flows per second of process CPU time (user + system, all threads: GC helpers included). */
   fps: number;
@@ -129,7 +205,9 @@ interface Measurement {
 
 /** Decodes the workload's packets round-robin for `durationMs` of wall time. */
 function run(workload: Workload, durationMs: number): Measurement {
-  const decoder = new NetflowDecoder();
+  const netflow = new NetflowDecoder();
+  const sflow = new SflowDecoder();
+  const decoder: { decode(packet: Uint8Array, exporter: string, now: number): DecodeResult | SflowDecodeResult } = workload.sflow ? sflow : netflow;
   let now = 0;
   for (const packet of workload.setup) decoder.decode(packet, EXPORTER, now);
   let records = 0;
@@ -141,7 +219,7 @@ function run(workload: Workload, durationMs: number): Measurement {
   // Read the clock every 256 packets only, so reading it costs nothing measurable.
   while (elapsed < durationMs) {
     for (let k = 0; k < 256; k++) {
-      const result: DecodeResult = decoder.decode(workload.packets[i], EXPORTER, now);
+      const result = decoder.decode(workload.packets[i], EXPORTER, now);
       records += result.records.length;
       checksum += result.records[result.records.length - 1].bytes;
       if (++i === workload.packets.length) i = 0;
@@ -151,7 +229,7 @@ function run(workload: Workload, durationMs: number): Measurement {
   }
   const cpu = process.cpuUsage(cpuStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  const errors = Object.values(decoder.stats().errors).reduce((a, b) => a + b, 0);
+  const errors = Object.values((workload.sflow ? sflow.stats() : netflow.stats()).errors).reduce((a, b) => a + b, 0);
   if (errors !== 0 || records === 0 || !Number.isFinite(checksum)) throw new Error(`${workload.name}: benchmark decode failed`);
   const packetBytes = workload.packets.reduce((sum, p) => sum + p.length, 0) / workload.packets.length;
   return { fps: (records / cpuMs) * 1000, wallFps: (records / elapsed) * 1000, packetBytes };
@@ -164,15 +242,15 @@ for (const [label, population] of [
   ['unique addresses', UNIQUE],
 ] as const) {
   // Built one at a time, so one workload's packets are not live (and traced by the GC) while another is measured.
-  for (const build of [v5Workload, v9Workload, ipfixWorkload]) {
+  for (const build of [v5Workload, v9Workload, ipfixWorkload, sflowWorkload]) {
     const workload = build(population);
     run(workload, 500); // warm-up: let V8 optimise the decoder and the generated record functions
     const m = run(workload, seconds * 1000);
     if (population === SITE) figures[`decode_${workload.name}_fps`] = Math.round(m.fps);
     else figures[`decode_${workload.name}_unique_addresses_fps`] = Math.round(m.fps);
     console.log(
-      `decode ${workload.name.padEnd(5)} ${format(m.fps)} flows/CPU-s (wall ${format(m.wallFps)}/s)  ` +
-        `${label}, ${workload.recordsPerPacket} records per ${Math.round(m.packetBytes)}-byte packet, ${seconds} s`,
+      `decode ${workload.name.padEnd(5)} ${format(m.fps)} ${workload.sflow ? 'samples' : 'flows'}/CPU-s (wall ${format(m.wallFps)}/s)  ` +
+        `${label}, ${workload.recordsPerPacket} ${workload.sflow ? 'flow samples' : 'records'} per ${Math.round(m.packetBytes)}-byte packet, ${seconds} s`,
     );
   }
 }

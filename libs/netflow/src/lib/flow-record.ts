@@ -2,6 +2,15 @@
 export type NetflowVersion = 5 | 9 | 10;
 
 /**
+ * `FlowRecord.version` of flows decoded from sFlow version 5 datagrams: 100 + the sFlow version, so that a stored
+ * sFlow flow is never read as NetFlow v5.
+ */
+export const SFLOW_V5_RECORD_VERSION = 105;
+
+/** What `FlowRecord.version` holds: the NetFlow version, or SFLOW_V5_RECORD_VERSION. */
+export type FlowVersion = NetflowVersion | typeof SFLOW_V5_RECORD_VERSION;
+
+/**
  * One flow as the exporter reported it, normalised across NetFlow v5, v9 and IPFIX.
  *
  * Every decoder produces objects with exactly these properties in exactly this order, so V8 gives all of them one
@@ -10,12 +19,12 @@ export type NetflowVersion = 5 | 9 | 10;
  * interfaces, flags, where 0 is also what v5 sends when it does not know).
  */
 export interface FlowRecord {
-  /** Address the export packet came from, as given to `decode`. */
+  /** Address the export packet came from, as given to `decode`; for sFlow the agent address in the datagram. */
   exporter: string;
-  /** v9 source id, IPFIX observation domain id, v5 `engineType << 8 | engineId`. */
+  /** v9 source id, IPFIX observation domain id, v5 `engineType << 8 | engineId`, sFlow sub-agent id. */
   observationDomain: number;
-  version: NetflowVersion;
-  /** Template the record was decoded with (0 for v5). */
+  version: FlowVersion;
+  /** Template the record was decoded with (0 for v5 and sFlow). */
   templateId: number;
   /** IPv4 dotted quad or IPv6 in RFC 5952 form; null when the record carries no address. */
   srcAddress: string | null;
