@@ -1,6 +1,7 @@
 import { AccessTokenVerifier, DomainException, ErrorCode, permissionsOfRoles, type ActorDto } from '@clarion/contracts';
 import { validateEnv } from '@clarion/config';
-import { Database, RedisClient, RevokedSessionsStore, type AuditEventRow } from '@clarion/persistence';
+import { Database, RedisClient, RevokedSessionsStore } from '@clarion/persistence';
+import { type AuditEventRow } from './data';
 import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';

@@ -10,7 +10,8 @@ import {
   type VerifiedApiKeyResponseDto,
   permissionsOfRoles,
 } from '@clarion/contracts';
-import { ApiKeyCache, ApiKeyRepository, Database, RedisClient, TenantLookupRepository, UserRepository, type ApiKeyRow } from '@clarion/persistence';
+import { ApiKeyCache, Database, RedisClient } from '@clarion/persistence';
+import { ApiKeyRepository, TenantLookupRepository, UserRepository, type ApiKeyRow } from '../data';
 import type { EntityManager } from 'typeorm';
 import { AuthEnv } from '../auth.env';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';

@@ -1,4 +1,4 @@
-import type { AuditEventRow } from '@clarion/persistence';
+import type { AuditEventRow } from '../data';
 import fc from 'fast-check';
 import { AuditChainVerifier, AuditKey, AuditKeyRing, canonicalJson, genesisHash, unkeyedChainHash, type AuditFields } from './audit-chain';
 

@@ -1,4 +1,4 @@
-import type { AuditEventRow } from '@clarion/persistence';
+import type { AuditEventRow } from '../data';
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
 
 /** The fields of an audit event that its hash covers (everything except how it is chained). */

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import { DomainException, ErrorCode, type AuditEventDto, type AuditQueryRequestDto, type Page } from '@clarion/contracts';
-import { AuditRepository, Database, TenantRepository } from '@clarion/persistence';
+import { Database, TenantRepository } from '@clarion/persistence';
+import { AuditRepository } from '../data';
 import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { ACCESS_TOKEN_ALG, DomainException, ErrorCode } from '@clarion/contracts';
-import { Database, SigningKeyRepository, type SigningKeyRow } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { SigningKeyRepository, type SigningKeyRow } from '../data';
 import { ROOT_LOGGER } from '@clarion/platform';
 import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';

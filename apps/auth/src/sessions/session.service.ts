@@ -9,7 +9,8 @@ import {
   type SessionDto,
   type TokenPairResponseDto,
 } from '@clarion/contracts';
-import { Database, SessionRepository, TenantLookupRepository, TenantRepository, UserRepository, type UserRow } from '@clarion/persistence';
+import { Database, TenantRepository } from '@clarion/persistence';
+import { SessionRepository, TenantLookupRepository, UserRepository, type UserRow } from '../data';
 import { ROOT_LOGGER } from '@clarion/platform';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';

@@ -7,7 +7,8 @@ import {
   type SsoConfigDto,
   type SsoRoleName,
 } from '@clarion/contracts';
-import { Database, FeatureFlagRepository, SsoConfigRepository, type SsoConfigRow } from '@clarion/persistence';
+import { Database, FeatureFlagRepository } from '@clarion/persistence';
+import { SsoConfigRepository, type SsoConfigRow } from '../data';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AuthEnv } from '../auth.env';

@@ -9,7 +9,8 @@ import {
   type StartSsoResponseDto,
   type TokenPairResponseDto,
 } from '@clarion/contracts';
-import { Database, TenantRepository, UserRepository, type UserRow } from '@clarion/persistence';
+import { Database, TenantRepository } from '@clarion/persistence';
+import { UserRepository, type UserRow } from '../data';
 import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import { AuditService } from '../audit/audit.service';

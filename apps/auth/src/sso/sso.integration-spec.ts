@@ -1,6 +1,7 @@
 import { AccessTokenVerifier, ErrorCode, permissionsOfRoles, type ActorDto, type ConfigureSsoRequestDto } from '@clarion/contracts';
 import { validateEnv } from '@clarion/config';
-import { Database, FeatureFlagRepository, RedisClient, SsoConfigRepository, UserRepository } from '@clarion/persistence';
+import { Database, FeatureFlagRepository, RedisClient } from '@clarion/persistence';
+import { SsoConfigRepository, UserRepository } from '../data';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { NatsConnectionHolder, natsConnectionOptions } from '@clarion/messaging';
 import { ServiceMetrics } from '@clarion/observability';

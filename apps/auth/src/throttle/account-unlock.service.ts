@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode, type ActorDto, type UserDto } from '@clarion/contracts';
-import { Database, TenantRepository, UserRepository } from '@clarion/persistence';
+import { Database, TenantRepository } from '@clarion/persistence';
+import { UserRepository } from '../data';
 import { AuditService } from '../audit/audit.service';
 import { toUserDto } from '../users/user.service';
 import { assertOutranks, assertPermission } from '../users/user-permissions';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { Database, TenantRepository, UserRepository } from '@clarion/persistence';
+import { Database, TenantRepository } from '@clarion/persistence';
+import { UserRepository } from '../data';
 import { ROOT_LOGGER } from '@clarion/platform';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode, type ChangePasswordRequestDto } from '@clarion/contracts';
-import { Database, SessionRepository, TenantRepository, UserRepository } from '@clarion/persistence';
+import { Database, TenantRepository } from '@clarion/persistence';
+import { SessionRepository, UserRepository } from '../data';
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasherService } from '../passwords/password-hasher.service';
 import { assertAcceptablePassword } from '../passwords/password-policy';

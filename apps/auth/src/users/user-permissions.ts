@@ -1,5 +1,5 @@
 import { DomainException, ErrorCode, permissionsOfRoles, type ActorDto, type Permission } from '@clarion/contracts';
-import type { UserRow } from '@clarion/persistence';
+import type { UserRow } from '../data';
 
 export function assertPermission(actor: ActorDto, permission: Permission): void {
   if (!actor.permissions.includes(permission)) throw new DomainException(ErrorCode.Forbidden, `requires the ${permission} permission`);

@@ -11,7 +11,8 @@ import {
   type RoleName,
   type UserDto,
 } from '@clarion/contracts';
-import { Database, SessionRepository, TenantRepository, UserRepository, type UserRow } from '@clarion/persistence';
+import { Database, TenantRepository } from '@clarion/persistence';
+import { SessionRepository, UserRepository, type UserRow } from '../data';
 import { ApiKeyService } from '../api-keys/api-key.service';
 import { SessionRevocations } from '../sessions/session-revocations';
 import { AuditService } from '../audit/audit.service';

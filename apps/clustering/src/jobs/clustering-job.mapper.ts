@@ -1,5 +1,5 @@
 import type { ClusteringJobDto } from '@clarion/contracts';
-import type { ClusteringJobRow } from '@clarion/persistence';
+import type { ClusteringJobRow } from '../data';
 
 /** A job row as the API shows it: ISO times, duration once finished. */
 export function toClusteringJobDto(row: ClusteringJobRow): ClusteringJobDto {

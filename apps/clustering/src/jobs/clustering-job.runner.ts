@@ -1,6 +1,7 @@
 import type { ClusteringStage, IdentityContext } from '@clarion/clustering-core';
 import { DomainException } from '@clarion/contracts';
-import { ClusteringJobRepository, type ClusteringJobRow, ClusteringRunRepository, type Database, type SgtBinding, type StoredEndpointIdentity, TenantRepository } from '@clarion/persistence';
+import { type Database, TenantRepository } from '@clarion/persistence';
+import { ClusteringJobRepository, type ClusteringJobRow, ClusteringRunRepository, type SgtBinding, type StoredEndpointIdentity } from '../data';
 import type { Logger } from 'pino';
 import type { ClusteringJobEvents } from './clustering-job-events.publisher';
 import { toClusteringJobDto } from './clustering-job.mapper';

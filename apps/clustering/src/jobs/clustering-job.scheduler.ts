@@ -1,4 +1,5 @@
-import { ClusteringJobRepository, type ClusteringJobTriggerName, type ClusteringTriggerFacts, type Database, TenantRepository } from '@clarion/persistence';
+import { type Database, TenantRepository } from '@clarion/persistence';
+import { ClusteringJobRepository, type ClusteringJobTriggerName, type ClusteringTriggerFacts } from '../data';
 import type { Logger } from 'pino';
 import type { ClusteringJobEvents } from './clustering-job-events.publisher';
 import { toClusteringJobDto } from './clustering-job.mapper';

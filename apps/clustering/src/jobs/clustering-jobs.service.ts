@@ -7,7 +7,8 @@ import {
   type Page,
   type RunClusteringJobRequestDto,
 } from '@clarion/contracts';
-import { ClusteringJobRepository, type ClusteringJobPosition, type Database } from '@clarion/persistence';
+import { type Database } from '@clarion/persistence';
+import { ClusteringJobRepository, type ClusteringJobPosition } from '../data';
 import type { ClusteringJobEvents } from './clustering-job-events.publisher';
 import { toClusteringJobDto } from './clustering-job.mapper';
 import type { ClusteringJobMetrics } from './clustering-job.metrics';

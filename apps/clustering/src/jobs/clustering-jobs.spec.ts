@@ -1,6 +1,6 @@
 import { SgtCategory, type ClusterLabel } from '@clarion/clustering-core';
 import { ErrorCode } from '@clarion/contracts';
-import type { ClusteringTriggerFacts } from '@clarion/persistence';
+import type { ClusteringTriggerFacts } from '../data';
 import { dueTrigger } from './clustering-job.scheduler';
 import { decodeJobCursor, encodeJobCursor } from './clustering-jobs.service';
 import { planSgts } from './sgt-allocation';

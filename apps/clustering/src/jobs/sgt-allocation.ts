@@ -1,5 +1,5 @@
 import { allocateSgt, SgtCategory, type ClusterLabel } from '@clarion/clustering-core';
-import type { SgtBinding, SgtInsert } from '@clarion/persistence';
+import type { SgtBinding, SgtInsert } from '../data';
 
 /** Values outside the conventional ranges (2-39) taken when a category's range is full; the API allows up to 65519. */
 const OVERFLOW_FIRST = 40;

@@ -9,7 +9,7 @@ import {
   type ProfileParameters,
 } from '@clarion/clustering-core';
 import type { FlowBatchFlow } from '@clarion/contracts';
-import type { EndpointEdgeDelta } from '@clarion/persistence';
+import type { EndpointEdgeDelta } from '../data';
 
 /** Where an endpoint was last seen in a batch. */
 export interface EndpointSighting {

@@ -1,4 +1,5 @@
-import { ClusteringBatchRepository, type Database, TenantRepository } from '@clarion/persistence';
+import { type Database, TenantRepository } from '@clarion/persistence';
+import { ClusteringBatchRepository } from '../data';
 import type { Logger } from 'pino';
 
 /**

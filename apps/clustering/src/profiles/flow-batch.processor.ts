@@ -1,12 +1,7 @@
 import { EndpointProfile, decodeProfile, encodeProfile } from '@clarion/clustering-core';
 import { flowBatchMessageId, type FlowBatchEvent } from '@clarion/contracts';
-import {
-  ClusteringBatchRepository,
-  Database,
-  EndpointEdgeRepository,
-  EndpointProfileRepository,
-  type EndpointProfileUpdate,
-} from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { ClusteringBatchRepository, EndpointEdgeRepository, EndpointProfileRepository, type EndpointProfileUpdate } from '../data';
 import type { Logger } from 'pino';
 import { PROFILE_PARAMETERS, buildBatchDelta } from './batch-delta';
 import type { AssignmentOutcome, IncrementalAssigner } from './incremental-assigner';

@@ -6,7 +6,8 @@ import {
   type EndpointProfile,
   type IdentityContext,
 } from '@clarion/clustering-core';
-import { Database, EndpointAssignmentRepository, EndpointProfileRepository, type EndpointAssignmentInput } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { EndpointAssignmentRepository, EndpointProfileRepository, type EndpointAssignmentInput } from '../data';
 import type { Logger } from 'pino';
 import type { ClustersUpdatedNotifier } from './clusters-updated.notifier';
 import type { ProfileCache } from './profile-cache';

@@ -8,7 +8,8 @@ import {
   type ListExportersRequestDto,
   type Page,
 } from '@clarion/contracts';
-import { Database, ExporterRepository, type ExporterRow } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { ExporterRepository, type ExporterRow } from '../data';
 import { isIP } from 'node:net';
 
 const DEFAULT_PAGE = 50;

@@ -1,5 +1,6 @@
 import type { DecodeResult, NetflowDecoder } from '@clarion/netflow';
-import { Database, ExporterRepository, type ExporterActivity } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { ExporterRepository, type ExporterActivity } from '../data';
 import type { Logger } from 'pino';
 
 interface ExporterDelta {

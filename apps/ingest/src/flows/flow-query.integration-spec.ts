@@ -1,6 +1,7 @@
 import { ErrorCode, QueryFlowsRequestDto, type ActorDto, type FlowDto } from '@clarion/contracts';
 import type { FlowRecord } from '@clarion/netflow';
-import { Database, FlowQueryRepository } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { FlowQueryRepository } from '../data';
 import { TestInfra, testLogger, waitFor } from '@clarion/testing';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';

@@ -8,7 +8,8 @@ import {
   type Page,
   type QueryFlowsRequestDto,
 } from '@clarion/contracts';
-import { Database, FlowQueryRepository, type FlowPosition, type FlowRow } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { FlowQueryRepository, type FlowPosition, type FlowRow } from '../data';
 
 /**
  * A flow page sorts every row of its range that passes the filters (flows has only a BRIN index): bound it well

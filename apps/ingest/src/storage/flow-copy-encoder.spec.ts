@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FLOW_COPY_COLUMNS } from '@clarion/persistence';
+import { FLOW_COPY_COLUMNS } from '../data';
 import { flowRecord } from '../testing/flow-records';
 import { FlowCopyEncoder, inetField } from './flow-copy-encoder';
 

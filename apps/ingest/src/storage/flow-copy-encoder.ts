@@ -1,6 +1,6 @@
 import type { FlowRecord } from '@clarion/netflow';
 import { Ipv6Bytes, parseIpv6, writeIpv4, writeMac } from '@clarion/contracts';
-import { FLOW_COPY_COLUMNS } from '@clarion/persistence';
+import { FLOW_COPY_COLUMNS } from '../data';
 
 /**
  * Encodes flow records as PostgreSQL binary COPY data (https://www.postgresql.org/docs/current/sql-copy.html, "Binary

@@ -1,4 +1,4 @@
-import { FlowRepository, type FlowBatchOutcome, type FlowCopyBatch, type FlowStorageMode } from '@clarion/persistence';
+import { FlowRepository, type FlowBatchOutcome, type FlowCopyBatch, type FlowStorageMode } from '../data';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';

@@ -1,5 +1,6 @@
 import type { NetflowDecoder, TemplateSnapshot } from '@clarion/netflow';
-import { Database, ExporterRepository, TemplateRepository } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { ExporterRepository, TemplateRepository } from '../data';
 import type { Logger } from 'pino';
 import type { TenantDirectory } from '../tenancy/tenant-directory';
 

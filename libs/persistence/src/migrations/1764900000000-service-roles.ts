@@ -32,7 +32,7 @@ type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 const READ_WRITE: Privilege[] = ['SELECT', 'INSERT', 'UPDATE'];
 
 /** Per role: the privileges on each table (flow day partitions are granted by the partition function). */
-const SERVICE_TABLE_GRANTS: Record<string, Record<string, Privilege[]>> = {
+export const SERVICE_TABLE_GRANTS: Record<string, Record<string, Privilege[]>> = {
   [SERVICE_ROLES.gateway]: {
     feature_flags: READ_WRITE,
   },

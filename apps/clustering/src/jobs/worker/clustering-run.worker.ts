@@ -11,7 +11,7 @@ import {
   type EndpointInput,
   type ServiceUse,
 } from '@clarion/clustering-core';
-import type { StoredClusterService, StoredClusterSummary } from '@clarion/persistence';
+import type { StoredClusterService, StoredClusterSummary } from '../../data';
 import type { ClusteringWorkerInput, ClusteringWorkerMessage, ClusteringWorkerResult } from './clustering-worker.protocol';
 
 /** Services kept per role in a stored summary, and in `topServices`: enough for any view, bounded in size. */

@@ -1,5 +1,5 @@
 import type { ClusterLabel, ClusterModelState, ClusteringStage, ConfidenceBand, IdentityContext, PreviousCluster } from '@clarion/clustering-core';
-import type { StoredClusterSummary } from '@clarion/persistence';
+import type { StoredClusterSummary } from '../../data';
 
 /** Options of one run, from the service configuration. */
 export interface ClusteringWorkerOptions {

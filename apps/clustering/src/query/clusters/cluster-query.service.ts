@@ -8,7 +8,8 @@ import {
   type ListClustersRequestDto,
   type Page,
 } from '@clarion/contracts';
-import { Database, EndpointQueryRepository, type ClusterRow } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { EndpointQueryRepository, type ClusterRow } from '../../data';
 import { BIGINT_TEXT, DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { requirePermission } from '../shared/query-access';
 import { serviceLabel } from '../shared/service-label';

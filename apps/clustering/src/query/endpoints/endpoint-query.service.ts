@@ -11,7 +11,8 @@ import {
 } from '@clarion/contracts';
 import { decodeProfile } from '@clarion/clustering-core';
 import { JsonText } from '@clarion/messaging';
-import { Database, endpointPageStatement, type EndpointListFilter, type EndpointPageRow } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { endpointPageStatement, type EndpointListFilter, type EndpointPageRow } from '../../data';
 import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import { BIGINT_TEXT, DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../shared/page-cursor';

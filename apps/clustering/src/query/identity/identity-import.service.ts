@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode, type IdentityImportRequestDto, type IdentityImportResultDto } from '@clarion/contracts';
-import { Database, IdentityRepository, type EndpointIdentityRecord } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { IdentityRepository, type EndpointIdentityRecord } from '../../data';
 import { ROOT_LOGGER } from '@clarion/platform';
 import type { Logger } from 'pino';
 import { ClusteringEnv } from '../../clustering.env';

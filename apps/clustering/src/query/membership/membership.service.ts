@@ -9,7 +9,8 @@ import {
   type MembershipHistoryRequestDto,
   type Page,
 } from '@clarion/contracts';
-import { Database, EndpointQueryRepository, MembershipOverrideRepository, SgtRepository } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { EndpointQueryRepository, MembershipOverrideRepository, SgtRepository } from '../../data';
 import { ClustersUpdatedPublisher } from '../shared/clusters-updated.publisher';
 import { BIGINT_TEXT, DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { requirePermission } from '../shared/query-access';

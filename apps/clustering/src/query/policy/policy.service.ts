@@ -21,7 +21,8 @@ import {
   type SgaclOptions,
   type SgtNamer,
 } from '@clarion/clustering-core';
-import { Database, PolicyEdgeRepository, SgtRepository } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { PolicyEdgeRepository, SgtRepository } from '../../data';
 import { ClusteringEnv } from '../../clustering.env';
 import { requirePermission } from '../shared/query-access';
 import { serviceLabel } from '../shared/service-label';

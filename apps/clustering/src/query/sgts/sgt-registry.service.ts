@@ -10,7 +10,8 @@ import {
   type UpdateSgtRequestDto,
 } from '@clarion/contracts';
 import { allocateSgt, SGT_RANGES, SgtCategory } from '@clarion/clustering-core';
-import { Database, SgtRepository, type SgtRow } from '@clarion/persistence';
+import { Database } from '@clarion/persistence';
+import { SgtRepository, type SgtRow } from '../../data';
 import { BIGINT_TEXT, DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { ClustersUpdatedPublisher } from '../shared/clusters-updated.publisher';
 import { requirePermission } from '../shared/query-access';

@@ -1,6 +1,6 @@
 import type { EndpointProfileSummaryDto, ServiceUseDto } from '@clarion/contracts';
 import { hasPorts, parseServiceKey, ServiceRole, serviceName, WELL_KNOWN_SERVICES, type EndpointProfileSummary } from '@clarion/clustering-core';
-import type { LegacyProfileSummary } from '@clarion/persistence';
+import type { LegacyProfileSummary } from '../../data';
 
 /** "https", "dns", "jetdirect printing" for well-known ports of TCP/UDP/SCTP; otherwise "udp/16400", "icmp". */
 export function serviceLabel(protocol: number, port: number): string {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { returnedRows } from '../lib/query-result';
+import { returnedRows } from '@clarion/persistence';
 
 export type ClusteringJobTriggerName = 'request' | 'schedule' | 'threshold' | 'initial';
 export type ClusteringJobStatusName = 'queued' | 'running' | 'succeeded' | 'failed';

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { returnedRows, singleRow } from '../lib/query-result';
+import { returnedRows, singleRow } from '@clarion/persistence';
 
 export interface SessionRow {
   id: string;

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { returnedRows } from '../lib/query-result';
+import { returnedRows } from '@clarion/persistence';
 
 export interface SgtRow {
   value: number;

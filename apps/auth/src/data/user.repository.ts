@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { singleRow } from '../lib/query-result';
+import { singleRow } from '@clarion/persistence';
 
 export interface UserRow {
   id: string;
