@@ -12,6 +12,7 @@ import {
   type NatsIdentity,
 } from '@clarion/contracts';
 import { CallerSigner, callerSigningKeyOf, natsConnectionOptions, newCallerKeyPair } from '@clarion/messaging';
+import { SERVICE_TABLE_GRANTS } from '@clarion/persistence';
 import { httpGet, metricValue, TestInfra } from '@clarion/testing';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { connect, headers as natsHeaders, type NatsConnection } from 'nats';
@@ -361,6 +362,45 @@ describe('attack suite (the whole stack, as deployed)', () => {
         }
       }
     });
+  });
+
+  it('every service role against every table and operation it is not granted (a leaked database URL)', async () => {
+    const owner = new Client({ connectionString: TestInfra.superuserUrl });
+    await owner.connect();
+    // Every table of the schema (day partitions of flows aside: granted by the partition function) and a column of it
+    // that may be written (not an identity or generated one, which PostgreSQL refuses before it checks privileges).
+    const tables: Array<{ name: string; column: string }> = (
+      await owner.query(`SELECT c.relname AS name, (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '' ORDER BY a.attnum LIMIT 1) AS column
+                           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname !~ '^flows_p[0-9]' ORDER BY 1`)
+    ).rows;
+    await owner.end();
+    const statementOf = (op: string, { name, column }: { name: string; column: string }): string =>
+      ({
+        SELECT: `SELECT 1 FROM public.${name} LIMIT 0`,
+        INSERT: `INSERT INTO public.${name} ("${column}") SELECT "${column}" FROM public.${name} WHERE false`,
+        UPDATE: `UPDATE public.${name} SET "${column}" = "${column}" WHERE false`,
+        DELETE: `DELETE FROM public.${name} WHERE false`,
+      })[op]!;
+    for (const [role, grants] of Object.entries(SERVICE_TABLE_GRANTS)) {
+      const client = new Client({ connectionString: TestInfra.roleUrl(role) });
+      await client.connect();
+      try {
+        for (const table of tables) {
+          for (const op of ['SELECT', 'INSERT', 'UPDATE', 'DELETE']) {
+            if ((grants[table.name] ?? []).includes(op as never)) continue;
+            const outcome = await client.query(statementOf(op, table)).then(
+              () => 'ran',
+              (err: { code?: string }) => err.code,
+            );
+            // 42501: insufficient privilege, before any row is looked at.
+            record('every role x every table it must not touch', `${role}: ${op} ${table.name}`, 'per-service grants', outcome !== '42501');
+          }
+        }
+      } finally {
+        await client.end();
+      }
+    }
   });
 
   it('succeeds at nothing', () => {
