@@ -73,13 +73,14 @@ describe('simulator -> ingest -> clustering (built services, private NATS as dep
       OPS_HOST: '127.0.0.1',
       OTEL_EXPORTER_OTLP_ENDPOINT: '',
     };
-    const [ingestOps, clusteringOps, udpPort, ipfixPort] = await Promise.all([freePort(), freePort(), freeUdpPort(), freeUdpPort()]);
+    const [ingestOps, clusteringOps, udpPort, ipfixPort, sflowPort] = await Promise.all([freePort(), freePort(), freeUdpPort(), freeUdpPort(), freeUdpPort()]);
     processes.push(
       new ServiceProcess('ingest', {
         ...common,
         ...nats.envOf('ingest'),
         OPS_PORT: String(ingestOps),
         INGEST_UDP_PORTS: `${udpPort},${ipfixPort}`,
+        INGEST_SFLOW_PORTS: String(sflowPort),
         INGEST_UDP_HOST: '127.0.0.1',
         INGEST_UDP_RECEIVE_BUFFER_BYTES: String(8 * 1024 * 1024),
         INGEST_SPOOL_DIR: join(work, 'spool'),

@@ -1,13 +1,14 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { NetflowDecoder } from '@clarion/netflow';
+import { NetflowDecoder, SflowDecoder } from '@clarion/netflow';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
 import { join } from 'node:path';
 import { FlowCollector } from './collector/flow-collector';
 import { FlowBatchPublisher } from './events/flow-batch.publisher';
 import { IngestRatesReporter } from './events/ingest-rates.reporter';
 import { ExporterRegistry } from './exporters/exporter-registry';
-import { fieldRefsOf, udpPortsOf, type IngestEnv } from './ingest.env';
+import { fieldRefsOf, listeningPortsOf, type IngestEnv } from './ingest.env';
 import { IngestMetrics } from './metrics/ingest-metrics';
+import { SflowInterfaceMetrics } from './metrics/sflow-interface-metrics';
 import { FlowSpool } from './spool/flow-spool';
 import { FlowBatcher } from './storage/flow-batcher';
 import { FlowWriter } from './storage/flow-writer';
@@ -37,6 +38,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class IngestPipeline implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private metrics!: IngestMetrics;
   private decoder!: NetflowDecoder;
+  private sflow!: SflowDecoder;
   private spool!: FlowSpool;
   private tenants!: TenantDirectory;
   private writer!: FlowWriter;
@@ -67,6 +69,7 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
       sourceSgtFields: fieldRefsOf(env.INGEST_SGT_SOURCE_FIELDS),
       destinationSgtFields: fieldRefsOf(env.INGEST_SGT_DESTINATION_FIELDS),
     });
+    this.sflow = new SflowDecoder({ maxAgents: env.INGEST_MAX_EXPORTERS });
     this.spool = await FlowSpool.open(env.INGEST_SPOOL_DIR, env.INGEST_SPOOL_MAX_BYTES, {
       onCorruption: (c) => {
         this.metrics.spoolDamage.inc();
@@ -123,10 +126,11 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
       { maxRows: env.INGEST_BATCH_MAX_ROWS, maxDelayMs: env.INGEST_BATCH_MAX_DELAY_MS, eventPartMaxBytes: EVENT_PART_MAX_BYTES },
       (batch) => this.writer.submit(batch),
     );
-    this.registry = new ExporterRegistry(this.decoder, database, logger);
+    this.registry = new ExporterRegistry(this.decoder, this.sflow, database, logger);
     this.templates = new TemplateStore(this.decoder, database, this.tenants, logger);
-    this.collector = new FlowCollector(this.decoder, this.tenants, this.batcher, this.registry, this.templates, this.metrics);
-    const ports = udpPortsOf(env);
+    const interfaces = new SflowInterfaceMetrics(this.runtime.metrics.registry, env.INGEST_SFLOW_MAX_INTERFACES);
+    this.collector = new FlowCollector(this.decoder, this.sflow, this.tenants, this.batcher, this.registry, this.templates, this.metrics, interfaces);
+    const ports = listeningPortsOf(env);
     let droppedBefore = 0;
     this.listeners = new UdpListeners(
       { host: env.INGEST_UDP_HOST, ports, receiveBufferBytes: env.INGEST_UDP_RECEIVE_BUFFER_BYTES, maxQueuedBytes: env.INGEST_RECEIVE_QUEUE_MAX_BYTES },
@@ -181,7 +185,7 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
     try {
       await this.listeners.start();
     } catch (err) {
-      logger.fatal({ err, ports: this.runtime.env.INGEST_UDP_PORTS }, 'cannot open the UDP ports');
+      logger.fatal({ err, ports: listeningPortsOf(this.runtime.env) }, 'cannot open the UDP ports');
       process.exit(1);
     }
   }

@@ -1,5 +1,5 @@
 import { ConfigValidationError, validateEnv } from '@clarion/config';
-import { fieldRefsOf, IngestEnv, udpPortsOf } from './ingest.env';
+import { fieldRefsOf, IngestEnv, listeningPortsOf, udpPortsOf } from './ingest.env';
 
 const base = { CLARION_ENV: 'test', DATABASE_URL: 'postgres://clarion_app@127.0.0.1:5432/clarion' };
 
@@ -50,6 +50,17 @@ describe('IngestEnv', () => {
       'INGEST_UDP_PORTS',
     ]);
     expect(found.find((p) => p.startsWith('INGEST_EXPORTER_TENANTS'))).toMatch(/bad prefix length/);
+  });
+
+  it('listens for sFlow on 6343 besides the flow export ports, or on none', () => {
+    expect(listeningPortsOf(validateEnv(IngestEnv, base, 'ingest'))).toEqual([2055, 4739, 6343]);
+    expect(listeningPortsOf(validateEnv(IngestEnv, { ...base, INGEST_SFLOW_PORTS: 'none' }, 'ingest'))).toEqual([2055, 4739]);
+    expect(listeningPortsOf(validateEnv(IngestEnv, { ...base, INGEST_UDP_PORTS: '9995', INGEST_SFLOW_PORTS: '6343,6344' }, 'ingest'))).toEqual([9995, 6343, 6344]);
+  });
+
+  it('refuses an sFlow port that is also a flow export port', () => {
+    expect(problems({ INGEST_SFLOW_PORTS: '6343,2055' })).toEqual(['INGEST_SFLOW_PORTS: must not repeat a port of INGEST_UDP_PORTS (every port takes every protocol already)']);
+    expect(problems({ INGEST_SFLOW_PORTS: '6343,6343' })).toEqual(['INGEST_SFLOW_PORTS: must be a comma-separated list of distinct ports (1-65535)']);
   });
 
   it('refuses a port listed twice', () => {

@@ -1,5 +1,6 @@
 import { DatabaseRole, EnvVar, JetStreamServiceEnv, ToInt, ToList } from '@clarion/config';
 import { TENANT_SLUG_PATTERN } from '@clarion/contracts';
+import { Transform } from 'class-transformer';
 import { IsInt, IsIP, IsOptional, IsString, Matches, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
 import { parseExporterTenantMap } from './tenancy/exporter-tenant-map';
 
@@ -14,6 +15,36 @@ function IsPortList(options?: ValidationOptions): PropertyDecorator {
           value.every((p) => typeof p === 'string' && /^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535) &&
           new Set(value).size === value.length,
         defaultMessage: () => 'must be a comma-separated list of distinct ports (1-65535)',
+      },
+    },
+    options,
+  );
+}
+
+/** Like ToList, and `none` for the empty list (an empty variable means "the default" to validateEnv). */
+const ToListOrNone = (): PropertyDecorator =>
+  Transform(({ value }) =>
+    typeof value === 'string'
+      ? value.trim() === 'none'
+        ? []
+        : value
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+      : value,
+  );
+
+/** No port of this list is also in INGEST_UDP_PORTS: one socket per port, so one of the two lists would not open. */
+function IsDisjointFromUdpPorts(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isDisjointFromUdpPorts',
+      validator: {
+        validate: (value: unknown, args) => {
+          const udp = (args?.object as Partial<IngestEnv> | undefined)?.INGEST_UDP_PORTS;
+          return !Array.isArray(value) || !Array.isArray(udp) || value.every((p) => !udp.includes(p));
+        },
+        defaultMessage: () => 'must not repeat a port of INGEST_UDP_PORTS (every port takes every protocol already)',
       },
     },
     options,
@@ -51,17 +82,27 @@ function IsExporterTenantMap(options?: ValidationOptions): PropertyDecorator {
 /** `34000` or `9:12345` (IPFIX enterprise number : element id), comma-separated. */
 const FIELD_REFS = /^\s*(\d{1,10}:)?\d{1,5}\s*(,\s*(\d{1,10}:)?\d{1,5}\s*)*$/;
 
-/** Configuration of the ingest service (the NetFlow v5/v9/IPFIX collector). */
+/** Configuration of the ingest service (the NetFlow v5/v9/IPFIX and sFlow v5 collector). */
 @DatabaseRole('clarion_ingest')
 export class IngestEnv extends JetStreamServiceEnv {
   override OPS_PORT = 9402;
 
   // ---- UDP ---------------------------------------------------------------------------------------------------------
 
-  @EnvVar({ type: 'comma-separated ports', description: 'UDP ports receiving flow export; every port accepts NetFlow v5, v9 and IPFIX alike.' })
+  @EnvVar({ type: 'comma-separated ports', description: 'UDP ports receiving flow export; every port accepts NetFlow v5, v9, IPFIX and sFlow v5 alike.' })
   @ToList()
   @IsPortList()
   INGEST_UDP_PORTS: string[] = ['2055', '4739'];
+
+  @EnvVar({
+    type: 'comma-separated ports',
+    description:
+      'UDP ports for sFlow agents, opened besides INGEST_UDP_PORTS (each port tells sFlow from NetFlow by the datagram, so any of them takes either); `none` for none.',
+  })
+  @ToListOrNone()
+  @IsPortList()
+  @IsDisjointFromUdpPorts()
+  INGEST_SFLOW_PORTS: string[] = ['6343'];
 
   @EnvVar({
     type: 'IP address',
@@ -136,6 +177,15 @@ export class IngestEnv extends JetStreamServiceEnv {
   @EnvVar({ type: 'comma-separated [enterprise:]element ids', description: 'Fields carrying the TrustSec destination group tag (Cisco: 34001 in v9, enterprise 9 element 1233 in IPFIX).' })
   @Matches(FIELD_REFS, { message: 'must be element ids, optionally enterprise:id, separated by commas' })
   INGEST_SGT_DESTINATION_FIELDS = '34001,9:1233';
+
+  @EnvVar({
+    type: 'integer',
+    description: 'sFlow agent interfaces whose counters (octets, packets, errors, discards, status, speed) are exported as metrics; counters of further interfaces are counted and dropped. 0: none.',
+  })
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  INGEST_SFLOW_MAX_INTERFACES = 10_000;
 
   @EnvVar({ type: 'integer (ms)', description: 'How often exporter counters are added to the registry in PostgreSQL.' })
   @ToInt()
@@ -228,6 +278,11 @@ export class IngestEnv extends JetStreamServiceEnv {
 /** Fields of the ports list, as numbers. */
 export function udpPortsOf(env: IngestEnv): number[] {
   return env.INGEST_UDP_PORTS.map(Number);
+}
+
+/** Every port to listen on: the flow export ports, then the sFlow ports. */
+export function listeningPortsOf(env: IngestEnv): number[] {
+  return [...env.INGEST_UDP_PORTS, ...env.INGEST_SFLOW_PORTS].map(Number);
 }
 
 /** `34000,9:12345` to decoder field references. */

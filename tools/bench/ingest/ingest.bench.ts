@@ -123,6 +123,7 @@ async function endToEnd(work: string): Promise<Record<string, number>> {
 
   const opsPort = await freePort();
   const udpPort = await freeUdpPort();
+  const sflowPort = await freeUdpPort();
   const args = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profile')}`] : [];
   const ingest = spawn(process.execPath, [...args, join(DIST, 'apps/ingest/src/main.js')], {
     cwd: ROOT,
@@ -136,6 +137,7 @@ async function endToEnd(work: string): Promise<Record<string, number>> {
       NATS_URL,
       REDIS_URL,
       INGEST_UDP_PORTS: String(udpPort),
+      INGEST_SFLOW_PORTS: String(sflowPort),
       INGEST_UDP_HOST: '127.0.0.1',
       INGEST_DEFAULT_TENANT: slug,
       INGEST_SPOOL_DIR: join(work, 'spool'),

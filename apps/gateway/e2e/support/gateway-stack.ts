@@ -73,6 +73,7 @@ export async function startStack(options: StackOptions = {}): Promise<GatewaySta
         ...nats.envOf('ingest'),
         OPS_PORT: String(opsPort),
         INGEST_UDP_PORTS: `${ingestUdpPort},${await freeUdpPort()}`,
+        INGEST_SFLOW_PORTS: String(await freeUdpPort()),
         INGEST_UDP_HOST: '127.0.0.1',
         INGEST_SPOOL_DIR: join(scratch, 'spool'),
         INGEST_BATCH_MAX_DELAY_MS: '100',

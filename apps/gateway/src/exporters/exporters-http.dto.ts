@@ -28,10 +28,10 @@ export class ExporterAddressParamsDto {
 }
 
 export class ExporterDomainResponse implements ExporterDomainDto {
-  @ApiProperty({ enum: [5, 9, 10], description: 'NetFlow version (10 is IPFIX).' })
-  version: 5 | 9 | 10;
+  @ApiProperty({ enum: [5, 9, 10, 105], description: 'NetFlow version (10 is IPFIX; 105 is sFlow v5, whose domains are the agent\'s sub-agents).' })
+  version: 5 | 9 | 10 | 105;
 
-  @ApiProperty({ description: 'NetFlow v9 source id or IPFIX observation domain id.' })
+  @ApiProperty({ description: 'NetFlow v9 source id, IPFIX observation domain id, or sFlow sub-agent id.' })
   observationDomain: number;
 
   @ApiProperty()

@@ -134,10 +134,10 @@ export class FlowResponse implements FlowDto {
   @ApiProperty({ example: '192.0.2.1' })
   exporter: string;
 
-  @ApiProperty({ description: 'NetFlow v9 source id or IPFIX observation domain.' })
+  @ApiProperty({ description: 'NetFlow v9 source id, IPFIX observation domain, or sFlow sub-agent id.' })
   observationDomain: number;
 
-  @ApiProperty({ enum: [5, 9, 10] })
+  @ApiProperty({ enum: [5, 9, 10, 105], description: 'NetFlow version (10 is IPFIX; 105 is sFlow v5).' })
   version: number;
 
   @ApiProperty({ type: 'string', nullable: true })

@@ -33,7 +33,7 @@ export async function createTenant(prefix: string): Promise<{ id: string; slug: 
 }
 
 
-/** Every stored flow of the tenant (one entry per row), optionally of one NetFlow version. */
+/** Every stored flow of the tenant (one entry per row), optionally of one version (5, 9, 10, 105 = sFlow v5). */
 export async function storedFlows(tenantId: string, version?: number): Promise<Array<KnownFlow & { version: number }>> {
   const rows = await queryAsTenant<{ src: string | null; dst: string | null; sp: number; dp: number; pr: number; pk: string; by: string; v: number }>(
     tenantId,
@@ -55,6 +55,8 @@ export interface IngestOptions {
   spoolDir: string;
   databaseUrl?: string;
   udpPorts?: [number, number];
+  /** The sFlow port (INGEST_SFLOW_PORTS); a free one when omitted. */
+  sflowPort?: number;
   env?: Record<string, string>;
 }
 
@@ -64,11 +66,13 @@ export class IngestUnderTest {
     readonly proc: ServiceProcess,
     readonly opsPort: number,
     readonly udpPorts: [number, number],
+    readonly sflowPort: number,
   ) {}
 
   static async start(options: IngestOptions, waitReady = true): Promise<IngestUnderTest> {
     const opsPort = await freePort();
     const udpPorts = options.udpPorts ?? [await freeUdpPort(), await freeUdpPort()];
+    const sflowPort = options.sflowPort ?? (await freeUdpPort());
     const proc = new ServiceProcess('ingest', {
       CLARION_ENV: 'test',
       LOG_LEVEL: 'info',
@@ -80,6 +84,7 @@ export class IngestUnderTest {
       OTEL_EXPORTER_OTLP_ENDPOINT: '',
       READINESS_TIMEOUT_MS: '1000',
       INGEST_UDP_PORTS: udpPorts.join(','),
+      INGEST_SFLOW_PORTS: String(sflowPort),
       INGEST_UDP_HOST: '::',
       INGEST_UDP_RECEIVE_BUFFER_BYTES: String(4 * 1024 * 1024),
       INGEST_SPOOL_DIR: options.spoolDir,
@@ -91,7 +96,7 @@ export class IngestUnderTest {
       ...(options.tenantSlug ? { INGEST_DEFAULT_TENANT: options.tenantSlug } : {}),
       ...options.env,
     }).start();
-    const ingest = new IngestUnderTest(proc, opsPort, udpPorts);
+    const ingest = new IngestUnderTest(proc, opsPort, udpPorts, sflowPort);
     if (waitReady) await waitForReady(opsPort, 30_000).catch((err: unknown) => {
       throw new Error(`${String(err)}\nstderr: ${proc.stderr}\nlogs: ${JSON.stringify(proc.logs.slice(-10))}`);
     });

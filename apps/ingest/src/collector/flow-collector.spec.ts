@@ -1,10 +1,13 @@
 import fc from 'fast-check';
-import { NetflowDecoder } from '@clarion/netflow';
+import { NetflowDecoder, SflowDecoder } from '@clarion/netflow';
 import { Registry } from 'prom-client';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the netflow library's packet builders, test-only by design (libs/netflow/README.md)
 import { buildIpfixMessage, buildV5Packet, IPFIX_REALISTIC_FIELDS, flowFieldValues, sampleFlows } from '../../../../libs/netflow/src/testing/packet-builders';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the netflow library's sFlow encoder, test-only by design (libs/netflow/README.md)
+import { buildSflowDatagram, sampledFrame, sampledHeaderRecord, type SflowSampleSpec } from '../../../../libs/netflow/src/testing/sflow-builders';
 import type { ExporterRegistry } from '../exporters/exporter-registry';
 import { IngestMetrics } from '../metrics/ingest-metrics';
+import { SflowInterfaceMetrics } from '../metrics/sflow-interface-metrics';
 import type { FlowBatcher } from '../storage/flow-batcher';
 import type { TemplateStore } from '../templates/template-store';
 import type { TenantDirectory, TenantLookup } from '../tenancy/tenant-directory';
@@ -12,27 +15,74 @@ import { FlowCollector } from './flow-collector';
 
 const TENANT = '6f1c1b7e-3b5c-4a59-9d0e-1a2b3c4d5e6f';
 
-function setup() {
+function setup(maxInterfaces = 100) {
   const registry = new Registry();
   const metrics = new IngestMetrics(registry);
   const decoder = new NetflowDecoder();
   const added: Array<{ tenantId: string; records: number }> = [];
   const recorded: string[] = [];
+  const activity: Array<{ exporter: string; records: number; lostRecords: number }> = [];
   const changed: string[] = [];
   const tenants = {
     lookup: (exporter: string): TenantLookup => (exporter.startsWith('10.') ? { tenantId: TENANT, slug: 'acme' } : { refused: 'no_tenant' }),
   } as unknown as TenantDirectory;
   const batcher = { add: (tenantId: string, records: unknown[]) => added.push({ tenantId, records: records.length }) } as unknown as FlowBatcher;
-  const exporters = { record: (exporter: string) => recorded.push(exporter) } as unknown as ExporterRegistry;
+  const exporters = {
+    record: (exporter: string, _tenant: string, result: { records: unknown[]; lostRecords: number }) => {
+      recorded.push(exporter);
+      activity.push({ exporter, records: result.records.length, lostRecords: result.lostRecords });
+    },
+  } as unknown as ExporterRegistry;
   const templates = { markChanged: (exporter: string) => changed.push(exporter) } as unknown as TemplateStore;
-  const collector = new FlowCollector(decoder, tenants, batcher, exporters, templates, metrics, () => 1_764_000_000_000);
+  const interfaces = new SflowInterfaceMetrics(registry, maxInterfaces);
+  const collector = new FlowCollector(decoder, new SflowDecoder(), tenants, batcher, exporters, templates, metrics, interfaces, () => 1_764_000_000_000);
   const value = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
     const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
     const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
     return values.filter((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l)).reduce((s, v) => s + v.value, 0);
   };
-  return { collector, added, recorded, changed, value };
+  return { collector, added, recorded, activity, changed, value };
 }
+
+const sflowFlow = (sequence: number): SflowSampleSpec => ({
+  kind: 'flow',
+  sequence,
+  sourceIdIndex: 3,
+  samplingRate: 100,
+  samplePool: sequence * 100,
+  drops: 0,
+  input: 3,
+  output: 4,
+  records: [
+    sampledHeaderRecord(
+      sampledFrame({ srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02', ipVersion: 4, srcAddress: '10.5.5.5', dstAddress: '10.6.6.6', protocol: 6, srcPort: 1234, dstPort: 443, tcpFlags: 2, payloadLength: 100 }),
+    ),
+  ],
+});
+
+const ifCounters = (ifIndex: number) => ({
+  kind: 'interface' as const,
+  ifIndex,
+  ifType: 6,
+  ifSpeed: 10_000_000_000,
+  ifDirection: 1,
+  adminUp: true,
+  operUp: true,
+  inOctets: 5_000_000_000,
+  inUnicastPackets: 10,
+  inMulticastPackets: 2,
+  inBroadcastPackets: 1,
+  inDiscards: 3,
+  inErrors: 4,
+  inUnknownProtocols: 0,
+  outOctets: 7_000,
+  outUnicastPackets: 20,
+  outMulticastPackets: 0,
+  outBroadcastPackets: 0,
+  outDiscards: 5,
+  outErrors: 6,
+  promiscuous: false,
+});
 
 const ipfix = (sequence: number, withTemplate: boolean) => {
   const flows = sampleFlows(3, sequence + 1, { baseMs: 1_764_000_000_000 });
@@ -91,15 +141,74 @@ describe('flow collector', () => {
     expect(await value('clarion_ingest_packets_total')).toBe(0);
   });
 
+  it('decodes sFlow datagrams on the same path: tenant by source address, exporter = agent address, loss counted', async () => {
+    const { collector, added, recorded, activity, value } = setup();
+    const datagram = (sequence: number, samples: SflowSampleSpec[]) =>
+      buildSflowDatagram({ agent: '192.0.2.30', subAgentId: 1, sequence, uptimeMs: 1_000, samples });
+    collector.onPacket(datagram(1, [sflowFlow(1), sflowFlow(2)]), '::ffff:10.3.3.3');
+    // Datagrams 2-3 and flow samples 3-5 lost.
+    collector.onPacket(datagram(4, [sflowFlow(6)]), '10.3.3.3');
+    expect(added).toEqual([
+      { tenantId: TENANT, records: 2 },
+      { tenantId: TENANT, records: 1 },
+    ]);
+    expect(recorded).toEqual(['192.0.2.30', '192.0.2.30']);
+    expect(activity).toEqual([
+      { exporter: '192.0.2.30', records: 2, lostRecords: 0 },
+      { exporter: '192.0.2.30', records: 1, lostRecords: 3 },
+    ]);
+    expect(await value('clarion_ingest_packets_total', { version: 'sflow', exporter: '192.0.2.30' })).toBe(2);
+    expect(await value('clarion_ingest_records_total', { version: 'sflow', exporter: '192.0.2.30' })).toBe(3);
+    expect(await value('clarion_ingest_lost_records_total', { exporter: '192.0.2.30' })).toBe(3);
+    expect(await value('clarion_ingest_sflow_lost_datagrams_total', { exporter: '192.0.2.30' })).toBe(2);
+    // An agent claiming an address with a tenant does not make a datagram from a source without one acceptable.
+    collector.onPacket(datagram(5, [sflowFlow(7)]), '192.0.2.30');
+    expect(await value('clarion_ingest_packets_refused_total', { reason: 'no_tenant' })).toBe(1);
+    expect(added).toHaveLength(2);
+  });
+
+  it('exports sFlow interface counters as gauges, bounded by the number of interfaces tracked', async () => {
+    const { collector, value } = setup(2);
+    const counters = (sequence: number, ifIndexes: number[]) =>
+      buildSflowDatagram({
+        agent: '192.0.2.31',
+        subAgentId: 0,
+        sequence,
+        uptimeMs: 1_000,
+        samples: ifIndexes.map((i) => ({ kind: 'counters' as const, sequence, sourceIdIndex: i, records: [ifCounters(i)] })),
+      });
+    collector.onPacket(counters(1, [1, 2, 3]), '10.3.3.3');
+    const one = { exporter: '192.0.2.31', if_index: '1' };
+    expect(await value('clarion_ingest_sflow_interface_octets', { ...one, direction: 'in' })).toBe(5_000_000_000);
+    expect(await value('clarion_ingest_sflow_interface_octets', { ...one, direction: 'out' })).toBe(7_000);
+    expect(await value('clarion_ingest_sflow_interface_packets', { ...one, direction: 'in' })).toBe(13);
+    expect(await value('clarion_ingest_sflow_interface_errors', { ...one, direction: 'out' })).toBe(6);
+    expect(await value('clarion_ingest_sflow_interface_discards', { ...one, direction: 'in' })).toBe(3);
+    expect(await value('clarion_ingest_sflow_interface_up', one)).toBe(1);
+    expect(await value('clarion_ingest_sflow_interface_speed_bps', one)).toBe(10_000_000_000);
+    expect(await value('clarion_ingest_sflow_interface_up', { exporter: '192.0.2.31', if_index: '3' })).toBe(0);
+    expect(await value('clarion_ingest_sflow_interface_counters_dropped_total')).toBe(1);
+    // Known interfaces keep being updated.
+    collector.onPacket(counters(2, [2]), '10.3.3.3');
+    expect(await value('clarion_ingest_sflow_interface_counters_dropped_total')).toBe(1);
+  });
+
   it('never throws on garbage, truncated or mutated packets, and counts every rejection by reason', async () => {
     const { collector, value } = setup();
     const good = ipfix(0, true);
+    const sflow = buildSflowDatagram({ agent: '192.0.2.32', subAgentId: 0, sequence: 1, uptimeMs: 0, samples: [sflowFlow(1), sflowFlow(2)] });
     let sent = 0;
     fc.assert(
       fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 1500 }),
           fc.integer({ min: 0, max: good.length }).map((n) => good.subarray(0, n)),
+          fc.integer({ min: 0, max: sflow.length }).map((n) => sflow.subarray(0, n)),
+          fc.array(fc.tuple(fc.integer({ min: 4, max: sflow.length - 1 }), fc.nat(255)), { minLength: 1, maxLength: 8 }).map((edits) => {
+            const copy = sflow.slice();
+            for (const [i, b] of edits) copy[i] = b;
+            return copy;
+          }),
           fc.array(fc.tuple(fc.nat(good.length - 1), fc.nat(255)), { minLength: 1, maxLength: 8 }).map((edits) => {
             const copy = good.slice();
             for (const [i, b] of edits) copy[i] = b;

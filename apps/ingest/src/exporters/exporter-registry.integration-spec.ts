@@ -1,5 +1,5 @@
 import { DomainException, ErrorCode, type ActorDto } from '@clarion/contracts';
-import { NetflowDecoder } from '@clarion/netflow';
+import { NetflowDecoder, SflowDecoder } from '@clarion/netflow';
 import { Database } from '@clarion/persistence';
 import { TestInfra, testLogger } from '@clarion/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the netflow library's packet builders, test-only by design (libs/netflow/README.md)
 import { buildIpfixMessage, buildV5Packet, flowFieldValues, IPFIX_REALISTIC_FIELDS, sampleFlows } from '../../../../libs/netflow/src/testing/packet-builders';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the netflow library's sFlow encoder, test-only by design (libs/netflow/README.md)
+import { buildSflowDatagram, sampledFrame, sampledHeaderRecord } from '../../../../libs/netflow/src/testing/sflow-builders';
 import { TemplateStore } from '../templates/template-store';
 import { ExporterTenantMap, parseExporterTenantMap } from '../tenancy/exporter-tenant-map';
 import { TenantDirectory } from '../tenancy/tenant-directory';
@@ -55,7 +57,7 @@ describe('exporter registry and templates (PostgreSQL)', () => {
 
   it('adds counters across flushes, merges decode errors by reason, and keeps each tenant to its exporters', async () => {
     const decoder = new NetflowDecoder();
-    const registry = new ExporterRegistry(decoder, db, testLogger());
+    const registry = new ExporterRegistry(decoder, new SflowDecoder(), db, testLogger());
     const feed = (exporter: string, tenantId: string, packet: Uint8Array, at: number) => registry.record(exporter, tenantId, decoder.decode(packet, exporter, at), at);
     feed('10.0.0.1', tenantA, templatePacket(0), NOW);
     feed('10.0.0.1', tenantA, dataPacket(0), NOW + 1);
@@ -82,9 +84,39 @@ describe('exporter registry and templates (PostgreSQL)', () => {
     await expect(service.get({ actor: actor(tenantB), address: '10.0.0.1' })).rejects.toMatchObject({ code: ErrorCode.NotFound });
   });
 
+  it('registers an sFlow agent under its agent address, its sub-agents as domains of version 105 with their loss', async () => {
+    const decoder = new NetflowDecoder();
+    const sflow = new SflowDecoder();
+    const registry = new ExporterRegistry(decoder, sflow, db, testLogger());
+    const frame = sampledFrame({ srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02', ipVersion: 4, srcAddress: '10.1.1.1', dstAddress: '10.2.2.2', protocol: 17, srcPort: 1, dstPort: 53, tcpFlags: 0, payloadLength: 20 });
+    const datagram = (subAgentId: number, sequence: number, sampleSequences: number[]) =>
+      buildSflowDatagram({
+        agent: '10.7.7.7',
+        subAgentId,
+        sequence,
+        uptimeMs: 1_000,
+        samples: sampleSequences.map((n) => ({ kind: 'flow' as const, sequence: n, sourceIdIndex: 2, samplingRate: 256, samplePool: 0, drops: 0, input: 2, output: 3, records: [sampledHeaderRecord(frame)] })),
+      });
+    // The datagrams come from another address than the agent's: the agent address names the exporter.
+    const feed = (packet: Uint8Array, at: number) => {
+      const result = sflow.decode(packet, '10.0.0.250', at);
+      registry.record(result.exporter ?? '10.0.0.250', tenantA, result, at);
+    };
+    feed(datagram(0, 1, [1, 2]), NOW);
+    feed(datagram(0, 2, [6]), NOW + 1); // flow samples 3-5 lost
+    feed(datagram(1, 1, [1]), NOW + 2);
+    await registry.flush();
+    const agent = await new ExporterQueryService(db).get({ actor: actor(tenantA), address: '10.7.7.7' });
+    expect(agent).toMatchObject({ address: '10.7.7.7', packets: 3, records: 4, lostRecords: 3, samplingRate: 256, decodeErrors: {} });
+    expect(agent.domains).toEqual([
+      { version: 105, observationDomain: 0, templates: 0, optionsTemplates: 0, samplingRate: 256, lostRecords: 3 },
+      { version: 105, observationDomain: 1, templates: 0, optionsTemplates: 0, samplingRate: 256, lostRecords: 0 },
+    ]);
+  });
+
   it('pages through exporters in address order with an opaque cursor', async () => {
     const decoder = new NetflowDecoder();
-    const registry = new ExporterRegistry(decoder, db, testLogger());
+    const registry = new ExporterRegistry(decoder, new SflowDecoder(), db, testLogger());
     const v5 = buildV5Packet({ sysUptimeMs: 1000, unixSecs: NOW / 1000, sequence: 0, records: [] });
     for (const last of [3, 20, 100, 4, 5]) registry.record(`10.9.0.${last}`, tenantA, decoder.decode(v5, `10.9.0.${last}`, NOW), NOW);
     await registry.flush();

@@ -1,4 +1,5 @@
-import type { DecodeResult, NetflowDecoder } from '@clarion/netflow';
+import type { ExporterDomainDto } from '@clarion/contracts';
+import { SFLOW_V5_RECORD_VERSION, type DecodeError, type NetflowDecoder, type SflowDecoder } from '@clarion/netflow';
 import { Database } from '@clarion/persistence';
 import { ExporterRepository, type ExporterActivity } from '../data';
 import type { Logger } from 'pino';
@@ -14,21 +15,30 @@ interface ExporterDelta {
   dirty: boolean;
 }
 
+/** What one packet or datagram contributes to its exporter's counters (a NetFlow DecodeResult or an SflowDecodeResult). */
+export interface PacketActivity {
+  records: { length: number };
+  lostRecords: number;
+  errors: readonly DecodeError[];
+}
+
 /**
  * The exporter registry as seen by this collector: counters accumulate in memory per packet (cheap) and are added to
- * the `exporters` rows every flush; the current per-domain status and sampling state come from the decoder at flush
- * time. A failed flush keeps its deltas for the next one, so counts are never lost while PostgreSQL is down.
+ * the `exporters` rows every flush; the current per-domain status and sampling state come from the decoders at flush
+ * time (an sFlow agent's sub-agents are its domains, version 105). A failed flush keeps its deltas for the next one,
+ * so counts are never lost while PostgreSQL is down.
  */
 export class ExporterRegistry {
   private readonly exporters = new Map<string, ExporterDelta>();
 
   constructor(
     private readonly decoder: NetflowDecoder,
+    private readonly sflow: SflowDecoder,
     private readonly db: Database,
     private readonly logger: Logger,
   ) {}
 
-  record(exporter: string, tenantId: string, result: DecodeResult, nowMs: number): void {
+  record(exporter: string, tenantId: string, result: PacketActivity, nowMs: number): void {
     let delta = this.exporters.get(exporter);
     if (delta === undefined || delta.tenantId !== tenantId) {
       delta = { tenantId, firstSeenMs: nowMs, lastSeenMs: nowMs, packets: 0, records: 0, lostRecords: 0, errors: {}, dirty: true };
@@ -47,10 +57,29 @@ export class ExporterRegistry {
     const dirty = [...this.exporters].filter(([, d]) => d.dirty);
     if (dirty.length === 0 || !this.db.ready) return;
     const statuses = new Map(this.decoder.exporterStatuses().map((s) => [s.exporter, s]));
+    const agents = new Map(this.sflow.agentStatuses().map((a) => [a.exporter, a]));
     const byTenant = new Map<string, Array<{ address: string; delta: ExporterDelta; activity: ExporterActivity }>>();
     for (const [address, delta] of dirty) {
       const status = statuses.get(address);
-      const rates = (status?.domains ?? []).map((d) => d.samplingRate).filter((r): r is number => r !== null);
+      const domains: ExporterDomainDto[] = (status?.domains ?? []).map((d) => ({
+        version: d.version,
+        observationDomain: d.observationDomain,
+        templates: d.templates,
+        optionsTemplates: d.optionsTemplates,
+        samplingRate: d.samplingRate,
+        lostRecords: d.lostRecords,
+      }));
+      for (const sub of agents.get(address)?.subAgents ?? []) {
+        domains.push({
+          version: SFLOW_V5_RECORD_VERSION,
+          observationDomain: sub.subAgentId,
+          templates: 0,
+          optionsTemplates: 0,
+          samplingRate: sub.samplingRate,
+          lostRecords: sub.lostRecords,
+        });
+      }
+      const rates = domains.map((d) => d.samplingRate).filter((r): r is number => r !== null);
       const activity: ExporterActivity = {
         address,
         firstSeenMs: delta.firstSeenMs,
@@ -60,14 +89,7 @@ export class ExporterRegistry {
         lostRecords: delta.lostRecords,
         decodeErrors: { ...delta.errors },
         samplingRate: rates.length > 0 ? Math.max(...rates) : null,
-        domains: (status?.domains ?? []).map((d) => ({
-          version: d.version,
-          observationDomain: d.observationDomain,
-          templates: d.templates,
-          optionsTemplates: d.optionsTemplates,
-          samplingRate: d.samplingRate,
-          lostRecords: d.lostRecords,
-        })),
+        domains,
         samplingState: this.decoder.exportState(address).domains,
       };
       let list = byTenant.get(delta.tenantId);

@@ -41,18 +41,20 @@ export class IngestMetrics {
   readonly eventsPendingBytes: Gauge;
   readonly udpSocketDrops: Gauge<'port'>;
   readonly datagramsDropped: Counter<'reason'>;
+  readonly sflowLostDatagrams: Counter<'exporter'>;
+  readonly sflowLostDatagramsRecovered: Counter<'exporter'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
     this.packets = new Counter({
       name: 'clarion_ingest_packets_total',
-      help: 'Export packets received from known exporters, by NetFlow version (5, 9, 10 = IPFIX, unknown) and exporter.',
+      help: 'Export packets received from known exporters, by version (5, 9, 10 = IPFIX, sflow, unknown) and exporter (sFlow: the agent address).',
       labelNames: ['version', 'exporter'],
       registers,
     });
     this.records = new Counter({
       name: 'clarion_ingest_records_total',
-      help: 'Flow records decoded, by NetFlow version and exporter.',
+      help: 'Flow records decoded (sFlow: flow samples), by version and exporter.',
       labelNames: ['version', 'exporter'],
       registers,
     });
@@ -173,6 +175,18 @@ export class IngestMetrics {
       name: 'clarion_ingest_datagrams_dropped_total',
       help: 'Datagrams received but dropped before decoding, by reason (receive_queue_full: the main thread fell INGEST_RECEIVE_QUEUE_MAX_BYTES behind).',
       labelNames: ['reason'],
+      registers,
+    });
+    this.sflowLostDatagrams = new Counter({
+      name: 'clarion_ingest_sflow_lost_datagrams_total',
+      help: 'sFlow datagrams lost between agent and collector according to the datagram sequence numbers, by agent (lost flow samples are in clarion_ingest_lost_records_total).',
+      labelNames: ['exporter'],
+      registers,
+    });
+    this.sflowLostDatagramsRecovered = new Counter({
+      name: 'clarion_ingest_sflow_lost_datagrams_recovered_total',
+      help: 'sFlow datagrams first counted lost that arrived late.',
+      labelNames: ['exporter'],
       registers,
     });
     this.udpSocketDrops = new Gauge({

@@ -1392,11 +1392,11 @@ export interface components {
         };
         ExporterDomainResponse: {
             /**
-             * @description NetFlow version (10 is IPFIX).
+             * @description NetFlow version (10 is IPFIX; 105 is sFlow v5, whose domains are the agent's sub-agents).
              * @enum {number}
              */
-            version: 5 | 9 | 10;
-            /** @description NetFlow v9 source id or IPFIX observation domain id. */
+            version: 5 | 9 | 10 | 105;
+            /** @description NetFlow v9 source id, IPFIX observation domain id, or sFlow sub-agent id. */
             observationDomain: number;
             templates: number;
             optionsTemplates: number;
@@ -1434,10 +1434,13 @@ export interface components {
             endTime: string;
             /** @example 192.0.2.1 */
             exporter: string;
-            /** @description NetFlow v9 source id or IPFIX observation domain. */
+            /** @description NetFlow v9 source id, IPFIX observation domain, or sFlow sub-agent id. */
             observationDomain: number;
-            /** @enum {number} */
-            version: 5 | 9 | 10;
+            /**
+             * @description NetFlow version (10 is IPFIX; 105 is sFlow v5).
+             * @enum {number}
+             */
+            version: 5 | 9 | 10 | 105;
             srcAddress: string | null;
             dstAddress: string | null;
             srcPort: number;

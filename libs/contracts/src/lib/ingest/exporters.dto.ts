@@ -23,15 +23,16 @@ export class GetExporterRequestDto extends ActorRequestDto {
   address: string;
 }
 
-/** One (version, source id / observation domain) of an exporter, as the collector last saw it. */
+/** One (version, source id / observation domain / sFlow sub-agent) of an exporter, as the collector last saw it. */
 export interface ExporterDomainDto {
-  version: 5 | 9 | 10;
+  /** NetFlow version (10: IPFIX), or 105 for sFlow v5 (no templates; the domain is the agent's sub-agent). */
+  version: 5 | 9 | 10 | 105;
   observationDomain: number;
   templates: number;
   optionsTemplates: number;
   /** 1-in-N sampling rate announced for the domain (or configured); null when unknown. */
   samplingRate: number | null;
-  /** Records lost according to the sequence numbers (v9: estimated from lost packets). */
+  /** Records lost according to the sequence numbers (v9: estimated from lost packets; sFlow: lost flow samples). */
   lostRecords: number;
 }
 

@@ -111,7 +111,7 @@ export interface FlowDto {
   endTime: string;
   exporter: string;
   observationDomain: number;
-  /** NetFlow version the record came in: 5, 9 or 10 (IPFIX). */
+  /** NetFlow version the record came in: 5, 9 or 10 (IPFIX), or 105 for sFlow v5. */
   version: number;
   srcAddress: string | null;
   dstAddress: string | null;
