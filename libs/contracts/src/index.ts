@@ -14,6 +14,7 @@ export * from './lib/auth/permissions';
 export * from './lib/auth/sso.dto';
 export * from './lib/auth/access-token.verifier';
 export * from './lib/ingest/address-bytes';
+export * from './lib/network/address-classification';
 export * from './lib/ingest/exporters.dto';
 export * from './lib/ingest/flows.dto';
 export * from './lib/ingest/flow-batch.codec';
