@@ -5,7 +5,7 @@
 #
 #   tools/infra/ensure-services.sh [--test-db] [--with-exporters]
 #     --test-db          also create the clarion_test database (integration tests)
-#     --with-exporters   also make sure softflowd, pmacct and nfdump are installed (ingest tests)
+#     --with-exporters   also make sure softflowd, pmacct, nfdump and nfdump-sflow are installed (ingest tests)
 #
 # What is missing is installed with apt and started only on Debian/Ubuntu when running as root; anywhere else the
 # script says what to install and exits 1. Idempotent: when everything is there it prints one line.
@@ -261,19 +261,19 @@ done
 if [ "$want_exporters" = 1 ]; then
   # binary:package. Real exporters and collectors the ingest tests drive against the collector.
   need=()
-  for pair in softflowd:softflowd pmacctd:pmacct nfacctd:pmacct nfdump:nfdump nfcapd:nfdump; do
+  for pair in softflowd:softflowd pmacctd:pmacct nfacctd:pmacct nfdump:nfdump nfcapd:nfdump sfcapd:nfdump-sflow; do
     have "${pair%%:*}" || [[ " ${need[*]} " == *" ${pair#*:} "* ]] || need+=("${pair#*:}")
   done
   if [ "${#need[@]}" -gt 0 ]; then
     can_install || missing "The flow exporters the ingest tests drive are not installed (${need[*]})" "${need[*]}" \
-      "install softflowd, pmacct and nfdump from your package manager"
+      "install softflowd, pmacct, nfdump and nfdump-sflow from your package manager"
     apt_install "${need[@]}" || die "installing ${need[*]} failed (see apt-get's messages above)"
     changed "installed ${need[*]}"
   fi
 fi
 
 extra=""
-[ "$want_exporters" = 1 ] && extra="; exporters softflowd, pmacct, nfdump"
+[ "$want_exporters" = 1 ] && extra="; exporters softflowd, pmacct, nfdump, nfdump-sflow"
 if [ "${#did[@]}" -eq 0 ]; then
   say "PostgreSQL :$PG_PORT, NATS :$NATS_PORT (JetStream), Redis :$REDIS_PORT up; databases ${dbs[*]} ready$extra (nothing to do)"
 else
