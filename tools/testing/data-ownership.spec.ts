@@ -1,4 +1,4 @@
-import { SERVICE_TABLE_GRANTS } from '../../libs/persistence/src/migrations/1764900000000-service-roles';
+import { SERVICE_TABLE_GRANTS } from '../../libs/persistence/src/lib/service-table-grants';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
  * Each service owns its tables, and the tree shows it (issue 12): a service's repositories live in
  * apps/<service>/src/data (Nx keeps one app from importing another's), only the tables every service shares
  * (tenants, feature flags) keep theirs in libs/persistence, and the SQL of a service's repositories names only tables
- * its database role is granted (migration 1764900000000-service-roles).
+ * its database role is granted (migration 1764900000000-service-roles and the grants added after it).
  */
 const ROOT = resolve(__dirname, '..', '..');
 const SHARED_REPOSITORIES = ['libs/persistence/src/repositories/feature-flag.repository.ts', 'libs/persistence/src/repositories/tenant.repository.ts'];

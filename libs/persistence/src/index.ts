@@ -5,8 +5,8 @@ export * from './lib/redis-acl-file';
 export * from './lib/roles';
 export * from './lib/tenant-isolation.sql';
 export * from './migrations';
-// What each service's database role is granted (as migration 1764900000000 set it), for the tests that hold roles to it.
-export { SERVICE_TABLE_GRANTS } from './migrations/1764900000000-service-roles';
+// What each service's database role is granted (migration 1764900000000 and those after it), for the tests that hold roles to it.
+export { SERVICE_TABLE_GRANTS } from './lib/service-table-grants';
 export * from './repositories/feature-flag.repository';
 export * from './repositories/tenant.repository';
 export * from './lib/query-result';

@@ -60,7 +60,7 @@ describe('SECURITY DEFINER functions (as clarion_app, against temporary shadows)
         WHERE n.nspname = 'public' AND p.prosecdef ORDER BY 1`,
     );
     expect(rows.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['clarion_ensure_flow_partition', 'clarion_expire_flows', 'clarion_tenant_of_api_key', 'clarion_tenant_of_session']),
+      expect.arrayContaining(['clarion_ensure_flow_partition', 'clarion_expire_flows', 'clarion_exporter_registrations', 'clarion_tenant_of_api_key', 'clarion_tenant_of_session']),
     );
     for (const row of rows) expect({ name: row.name, config: row.config }).toEqual({ name: row.name, config: `search_path=${DEFINER_SEARCH_PATH}` });
   });
@@ -116,6 +116,21 @@ describe('SECURITY DEFINER functions (as clarion_app, against temporary shadows)
     await app.query(`INSERT INTO pg_temp.api_keys VALUES ('forged', $1)`, [tenantId]);
     expect((await app.query(`SELECT clarion_tenant_of_session($1) AS t`, [session])).rows[0].t).toBeNull();
     expect((await app.query(`SELECT clarion_tenant_of_api_key('forged') AS t`)).rows[0].t).toBeNull();
+  });
+
+  it('the exporter lookup reads the real exporters, not a temporary one, and answers registered exporters only', async () => {
+    await superuser.query(`INSERT INTO exporters (tenant_id, address, first_seen_at, last_seen_at) VALUES ($1, '192.0.2.201', now(), now())`, [tenantId]);
+    await superuser.query(`INSERT INTO exporters (tenant_id, address, registered_at, enabled, sampling_override) VALUES ($1, '192.0.2.202', now(), false, 64)`, [tenantId]);
+    await grantTemporary('clarion_app');
+    await app.query(`CREATE TEMP TABLE exporters (tenant_id uuid, address inet, enabled boolean, sampling_override integer, registered_at timestamptz)`);
+    await app.query(`INSERT INTO pg_temp.exporters VALUES ($1, '192.0.2.203', true, NULL, now())`, [tenantId]);
+    const lookup = async (address: string) => (await app.query(`SELECT * FROM clarion_exporter_registrations($1)`, [address])).rows;
+    expect(await lookup('192.0.2.203')).toEqual([]);
+    expect(await lookup('192.0.2.201')).toEqual([]);
+    expect(await lookup('192.0.2.202')).toEqual([{ tenant_id: tenantId, address: '192.0.2.202', enabled: false, sampling_override: 64 }]);
+    const all = (await app.query(`SELECT address FROM clarion_exporter_registrations(NULL)`)).rows.map((r) => r.address as string);
+    expect(all).toContain('192.0.2.202');
+    expect(all).not.toContain('192.0.2.201');
   });
 
   it('refuses days out of range and answers nothing for oversize key prefixes', async () => {

@@ -24,13 +24,13 @@ type Letter = keyof typeof OPERATIONS;
 const DAY_PARTITION = 'flows_pYYYYMMDD';
 
 /**
- * The grants of migrations 1764000000000-1764900000000, one column per role: s SELECT, i INSERT, u UPDATE,
+ * The grants of migrations 1764000000000-1765000000000, one column per role: s SELECT, i INSERT, u UPDATE,
  * d DELETE, t TRUNCATE, - nothing. clarion_app is the role the services shared before; it keeps its grants except
  * writing signing keys.
  */
 const TABLES = `
   table                 gateway  auth  ingest  clustering  retention  app
-  tenants               -        si    s       s           s          siu
+  tenants               -        siu   s       s           s          siu
   feature_flags         siu      s     -       -           -          siud
   users                 -        siu   -       -           -          siud
   sessions              -        siu   -       -           -          siud
@@ -44,7 +44,7 @@ const TABLES = `
   flows_default         -        -     i       -           -          i
   flows_pYYYYMMDD       -        -     i       -           -          i
   flow_batches          -        -     sid     -           -          sid
-  exporters             -        -     siu     -           -          siud
+  exporters             -        -     siud    -           -          siud
   netflow_templates     -        -     sid     -           -          siud
   endpoint_profiles     -        -     -       siu         -          siud
   clustering_batches    -        -     -       sid         -          siud
@@ -56,6 +56,9 @@ const TABLES = `
   endpoint_memberships  -        -     -       siu         -          siud
   membership_history    -        -     -       si          -          si
   endpoint_identities   -        -     -       siu         -          siud
+  sites                 -        -     -       siud        -          siud
+  address_spaces        -        -     -       siud        -          siud
+  subnets               -        -     -       siud        -          siud
   migrations            -        -     -       -           -          -
 `;
 
@@ -66,6 +69,7 @@ const FUNCTIONS = `
   clarion_tenant_of_api_key      -        x     -       -           -          x
   clarion_ensure_flow_partition  -        -     x       -           -          x
   clarion_expire_flows           -        -     -       -           x          x
+  clarion_exporter_registrations -        -     x       -           -          x
 `;
 
 /** An existing day (the fixture partition below), nothing before 1970, nobody's session or key. */
@@ -74,6 +78,7 @@ const FUNCTION_CALLS: Record<string, string> = {
   clarion_tenant_of_api_key: `SELECT public.clarion_tenant_of_api_key('nosuchkey')`,
   clarion_ensure_flow_partition: `SELECT public.clarion_ensure_flow_partition(DATE '2000-01-02')`,
   clarion_expire_flows: `SELECT * FROM public.clarion_expire_flows(DATE '1970-01-02')`,
+  clarion_exporter_registrations: `SELECT * FROM public.clarion_exporter_registrations('192.0.2.255')`,
 };
 const FIXTURE_PARTITION = 'flows_p20000102';
 
