@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     const tenant = `bench-${Date.now().toString(36)}`;
     execFileSync(process.execPath, [resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js'), 'admin', 'create', '--tenant', tenant, '--email', 'bench@bench.example', '--name', 'Bench', '--password-stdin'], {
       input: PASSWORD,
-      env: { PATH: process.env['PATH'] ?? '', ...common },
+      env: { PATH: process.env['PATH'] ?? '', ...common, DATABASE_URL: TestInfra.serviceUrl('auth') },
       stdio: ['pipe', 'ignore', 'inherit'],
     });
     const login = await json<{ accessToken: string }>(`${base}/api/v1/auth/login`, {
