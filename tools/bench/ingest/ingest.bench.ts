@@ -12,13 +12,18 @@
  *      clarion_ingest_commit_delay_seconds histogram, interpolated within its bucket)
  * 3. nfcapd_fps: the same sender, same rate and duration, into nfdump's nfcapd (writing files); flows nfdump then
  *    reads back / the same time base. ratio_vs_nfcapd = e2e_fps / nfcapd_fps.
+ * 4. sFlow (decode_sflow_fps: flow samples per CPU-second, from the decode benchmark): the same sender as an sFlow
+ *    agent (--protocol=sflow: 6 flow samples per 1,324-byte datagram) at BENCH_SFLOW_RATE samples/s for
+ *    BENCH_SFLOW_SECONDS into a fresh ingest's sFlow port (e2e_sflow_fps, e2e_sflow_lost, e2e_sflow_p99_ms, ...), then
+ *    into nfdump's sfcapd (sfcapd_fps, sfcapd_lost). ratio_sflow_vs_sfcapd = e2e_sflow_fps / sfcapd_fps.
  * Also reported: kernel drops on the ingest socket, CPU seconds of ingest and of PostgreSQL during the run, load
  * average. With BENCH_PROFILE=1 ingest runs under --cpu-prof and the top functions by self time are printed.
  * Ends with one JSON line.
  *
- * Environment: BENCH_RATE (100000), BENCH_SECONDS (60), BENCH_DATABASE_URL (ingest's role, database clarion),
- * BENCH_OWNER_URL (schema owner: creates the tenant, and deletes it with its rows afterwards unless BENCH_KEEP_DATA=1),
- * BENCH_DECODE_SECONDS (3), BENCH_SKIP_NFCAPD, BENCH_PROFILE; INGEST_* variables are passed on to the service.
+ * Environment: BENCH_RATE (100000), BENCH_SECONDS (60), BENCH_SFLOW_RATE (BENCH_RATE), BENCH_SFLOW_SECONDS (30),
+ * BENCH_DATABASE_URL (ingest's role, database clarion), BENCH_OWNER_URL (schema owner: creates the tenant, and
+ * deletes it with its rows afterwards unless BENCH_KEEP_DATA=1), BENCH_DECODE_SECONDS (3), BENCH_SKIP_NFCAPD (also
+ * skips sfcapd), BENCH_SKIP_SFLOW, BENCH_PROFILE; INGEST_* variables are passed on to the service.
  */
 import { REPO_ROOT, freePort, freeUdpPort, metricValue } from '@clarion/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -35,6 +40,8 @@ const DIST = join(ROOT, 'dist');
 const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
 const RATE = Number(env('BENCH_RATE', '100000'));
 const SECONDS = Number(env('BENCH_SECONDS', '60'));
+const SFLOW_RATE = Number(env('BENCH_SFLOW_RATE', String(RATE)));
+const SFLOW_SECONDS = Number(env('BENCH_SFLOW_SECONDS', '30'));
 const APP_URL = env('BENCH_DATABASE_URL', 'postgres://clarion_ingest@127.0.0.1:5432/clarion');
 const OWNER_URL = env('BENCH_OWNER_URL', 'postgres://clarion_owner@127.0.0.1:5432/clarion');
 const NATS_URL = env('BENCH_NATS_URL', 'nats://127.0.0.1:4222');
@@ -98,8 +105,25 @@ async function postgresBackendPids(): Promise<number[]> {
   return stdout.split('\n').filter(Boolean).map(Number);
 }
 
-async function sendFlows(port: number): Promise<{ flows: number; startedAtMs: number; endedAtMs: number; seconds: number }> {
-  const result = await lastJsonLine(join(DIST, 'tools/bench/ingest/flow-sender.js'), [`--port=${port}`, `--rate=${RATE}`, `--seconds=${SECONDS}`]);
+/** What one benchmark stream is: IPFIX at BENCH_RATE for BENCH_SECONDS, or sFlow at its own rate and duration. */
+interface Stream {
+  protocol: 'ipfix' | 'sflow';
+  rate: number;
+  seconds: number;
+  /** Prefix of the figures: e2e_ / e2e_sflow_. */
+  prefix: string;
+}
+
+const IPFIX_STREAM: Stream = { protocol: 'ipfix', rate: RATE, seconds: SECONDS, prefix: 'e2e_' };
+const SFLOW_STREAM: Stream = { protocol: 'sflow', rate: SFLOW_RATE, seconds: SFLOW_SECONDS, prefix: 'e2e_sflow_' };
+
+async function sendFlows(port: number, stream: Stream): Promise<{ flows: number; startedAtMs: number; endedAtMs: number; seconds: number }> {
+  const result = await lastJsonLine(join(DIST, 'tools/bench/ingest/flow-sender.js'), [
+    `--port=${port}`,
+    `--rate=${stream.rate}`,
+    `--seconds=${stream.seconds}`,
+    `--protocol=${stream.protocol}`,
+  ]);
   return result as unknown as { flows: number; startedAtMs: number; endedAtMs: number; seconds: number };
 }
 
@@ -111,10 +135,10 @@ async function decodeFigures(): Promise<Record<string, number>> {
   }
   console.log('decode (tools/bench/netflow/decode.bench.ts):');
   const figures = await lastJsonLine(script, [`--seconds=${env('BENCH_DECODE_SECONDS', '3')}`]);
-  return Object.fromEntries(['decode_v5_fps', 'decode_v9_fps', 'decode_ipfix_fps'].filter((k) => k in figures).map((k) => [k, figures[k]]));
+  return Object.fromEntries(['decode_v5_fps', 'decode_v9_fps', 'decode_ipfix_fps', 'decode_sflow_fps'].filter((k) => k in figures).map((k) => [k, figures[k]]));
 }
 
-async function endToEnd(work: string): Promise<Record<string, number>> {
+async function endToEnd(work: string, stream: Stream): Promise<Record<string, number>> {
   const owner = new Client({ connectionString: OWNER_URL });
   await owner.connect();
   const slug = `bench-ingest-${Date.now().toString(36)}`;
@@ -124,7 +148,7 @@ async function endToEnd(work: string): Promise<Record<string, number>> {
   const opsPort = await freePort();
   const udpPort = await freeUdpPort();
   const sflowPort = await freeUdpPort();
-  const args = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profile')}`] : [];
+  const args = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(work, `profile-${stream.protocol}`)}`] : [];
   const ingest = spawn(process.execPath, [...args, join(DIST, 'apps/ingest/src/main.js')], {
     cwd: ROOT,
     env: {
@@ -140,7 +164,7 @@ async function endToEnd(work: string): Promise<Record<string, number>> {
       INGEST_SFLOW_PORTS: String(sflowPort),
       INGEST_UDP_HOST: '127.0.0.1',
       INGEST_DEFAULT_TENANT: slug,
-      INGEST_SPOOL_DIR: join(work, 'spool'),
+      INGEST_SPOOL_DIR: join(work, `spool-${stream.protocol}`),
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('INGEST_'))),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -159,8 +183,9 @@ async function endToEnd(work: string): Promise<Record<string, number>> {
   const pgPids = await postgresBackendPids();
   const cpuBefore = { ingest: await processCpuSeconds([ingest.pid ?? 0]), postgres: await processCpuSeconds(pgPids) };
 
-  console.log(`e2e: ${RATE} flows/s for ${SECONDS} s over UDP into ingest (tenant ${slug})`);
-  const sent = await sendFlows(udpPort);
+  const what = stream.protocol === 'sflow' ? 'sFlow flow samples' : 'IPFIX flows';
+  console.log(`${stream.prefix.replace(/_$/, '')}: ${stream.rate} ${what}/s for ${stream.seconds} s over UDP into ingest (tenant ${slug})`);
+  const sent = await sendFlows(stream.protocol === 'sflow' ? sflowPort : udpPort, stream);
   // Wait for the last rows: until the committed count stops moving for 3 s.
   let committed = -1;
   let lastChange = Date.now();
@@ -189,24 +214,24 @@ async function endToEnd(work: string): Promise<Record<string, number>> {
   if (env('BENCH_KEEP_DATA', '') !== '1') await dropTenant(tenantId);
 
   const span = (Math.max(lastCommitMs - 3_000, sent.endedAtMs) - sent.startedAtMs) / 1000;
-  const result = {
-    e2e_fps: Math.round(stored / span),
-    e2e_lost: sent.flows - stored,
-    e2e_p99_ms: Math.round(histogramQuantile(text, 'clarion_ingest_commit_delay_seconds', 0.99) * 1000),
-    e2e_sent: sent.flows,
-    e2e_stored: stored,
-    e2e_offered_fps: Math.round(sent.flows / sent.seconds),
-    e2e_kernel_drops_packets: metricValue(text, 'clarion_ingest_udp_socket_drops'),
-    e2e_spooled_batches: metricValue(text, 'clarion_ingest_spooled_batches_total'),
-    e2e_ingest_cpu_s: Math.round((cpuAfter.ingest - cpuBefore.ingest) * 10) / 10,
-    e2e_postgres_cpu_s: Math.round((cpuAfter.postgres - cpuBefore.postgres) * 10) / 10,
+  const figures = {
+    fps: Math.round(stored / span),
+    lost: sent.flows - stored,
+    p99_ms: Math.round(histogramQuantile(text, 'clarion_ingest_commit_delay_seconds', 0.99) * 1000),
+    sent: sent.flows,
+    stored,
+    offered_fps: Math.round(sent.flows / sent.seconds),
+    kernel_drops_packets: metricValue(text, 'clarion_ingest_udp_socket_drops'),
+    spooled_batches: metricValue(text, 'clarion_ingest_spooled_batches_total'),
+    ingest_cpu_s: Math.round((cpuAfter.ingest - cpuBefore.ingest) * 10) / 10,
+    postgres_cpu_s: Math.round((cpuAfter.postgres - cpuBefore.postgres) * 10) / 10,
   };
   console.log(
-    `e2e: sent ${sent.flows}, stored ${stored} (lost ${result.e2e_lost}, ${result.e2e_kernel_drops_packets} packets dropped by the kernel), ` +
-      `${result.e2e_fps} flows/s, p99 ${result.e2e_p99_ms} ms; CPU ingest ${result.e2e_ingest_cpu_s} s, PostgreSQL ${result.e2e_postgres_cpu_s} s`,
+    `${stream.prefix.replace(/_$/, '')}: sent ${sent.flows}, stored ${stored} (lost ${figures.lost}, ${figures.kernel_drops_packets} packets dropped by the kernel), ` +
+      `${figures.fps} flows/s, p99 ${figures.p99_ms} ms; CPU ingest ${figures.ingest_cpu_s} s, PostgreSQL ${figures.postgres_cpu_s} s`,
   );
-  if (PROFILE) await printProfile(join(work, 'profile'));
-  return result;
+  if (PROFILE) await printProfile(join(work, `profile-${stream.protocol}`));
+  return Object.fromEntries(Object.entries(figures).map(([k, v]) => [`${stream.prefix}${k}`, v]));
 }
 
 /** The benchmark tenant and its rows go (millions of them per run); as the schema owner, in the tenant's context. */
@@ -224,18 +249,20 @@ async function dropTenant(tenantId: string): Promise<void> {
   }
 }
 
-async function nfcapdFigures(work: string): Promise<Record<string, number>> {
-  const dir = join(work, 'nfcapd');
+/** The same stream into nfdump's collector for it (nfcapd for IPFIX, sfcapd for sFlow), writing files. */
+async function nfdumpCollectorFigures(work: string, collector: 'nfcapd' | 'sfcapd', stream: Stream): Promise<Record<string, number>> {
+  const dir = join(work, collector);
   const port = await freeUdpPort();
   await mkdir(dir, { recursive: true });
-  const nfcapd = spawn('nfcapd', ['-w', dir, '-p', String(port), '-b', '127.0.0.1', '-B', String(8 * 1024 * 1024)], { stdio: 'ignore' });
+  const child = spawn(collector, ['-w', dir, '-p', String(port), '-b', '127.0.0.1', '-B', String(8 * 1024 * 1024)], { stdio: 'ignore' });
   await sleep(1_000);
-  if (nfcapd.exitCode !== null) throw new Error(`nfcapd exited with ${nfcapd.exitCode}`);
-  console.log(`nfcapd: the same stream into nfdump's collector`);
-  const sent = await sendFlows(port);
+  if (child.exitCode !== null) throw new Error(`${collector} exited with ${child.exitCode}`);
+  console.log(`${collector}: the same stream into nfdump's collector`);
+  const sent = await sendFlows(port, stream);
   await sleep(1_000);
-  nfcapd.kill('SIGTERM');
-  await exited(nfcapd);
+  child.kill('SIGTERM');
+  await exited(child);
+  // sfcapd names its files as nfcapd does.
   const files = (await readdir(dir)).filter((f) => f.startsWith('nfcapd.'));
   let flows = 0;
   if (files.length > 0) {
@@ -243,8 +270,8 @@ async function nfcapdFigures(work: string): Promise<Record<string, number>> {
     flows = Number(/^Flows:\s*(\d+)/m.exec(stdout)?.[1] ?? 0);
   }
   const fps = Math.round(flows / sent.seconds);
-  console.log(`nfcapd: sent ${sent.flows}, stored ${flows} (lost ${sent.flows - flows}), ${fps} flows/s`);
-  return { nfcapd_fps: fps, nfcapd_lost: sent.flows - flows };
+  console.log(`${collector}: sent ${sent.flows}, stored ${flows} (lost ${sent.flows - flows}), ${fps} flows/s`);
+  return { [`${collector}_fps`]: fps, [`${collector}_lost`]: sent.flows - flows };
 }
 
 async function printProfile(dir: string): Promise<void> {
@@ -275,17 +302,27 @@ async function main(): Promise<void> {
   const load = loadavg()[0];
   try {
     const decode = await decodeFigures();
-    const e2e = await endToEnd(work);
-    const nfcapd = env('BENCH_SKIP_NFCAPD', '') === '1' ? {} : await nfcapdFigures(work);
+    const skipReference = env('BENCH_SKIP_NFCAPD', '') === '1';
+    const e2e = await endToEnd(work, IPFIX_STREAM);
+    const nfcapd = skipReference ? {} : await nfdumpCollectorFigures(work, 'nfcapd', IPFIX_STREAM);
     const ratio = 'nfcapd_fps' in nfcapd && nfcapd.nfcapd_fps > 0 ? Math.round((e2e.e2e_fps / nfcapd.nfcapd_fps) * 100) / 100 : null;
+    const runSflow = env('BENCH_SKIP_SFLOW', '') !== '1';
+    const sflow = runSflow ? await endToEnd(work, SFLOW_STREAM) : {};
+    const sfcapd = runSflow && !skipReference ? await nfdumpCollectorFigures(work, 'sfcapd', SFLOW_STREAM) : {};
+    const sflowRatio = 'sfcapd_fps' in sfcapd && sfcapd.sfcapd_fps > 0 ? Math.round((sflow.e2e_sflow_fps / sfcapd.sfcapd_fps) * 100) / 100 : null;
     console.log(
       JSON.stringify({
         ...decode,
         ...e2e,
         ...nfcapd,
         ratio_vs_nfcapd: ratio,
+        ...sflow,
+        ...sfcapd,
+        ratio_sflow_vs_sfcapd: sflowRatio,
         rate: RATE,
         seconds: SECONDS,
+        sflow_rate: SFLOW_RATE,
+        sflow_seconds: SFLOW_SECONDS,
         load_average_at_start: Math.round(load * 100) / 100,
         date: new Date().toISOString(),
       }),
