@@ -78,7 +78,7 @@ CMD ["node", "dist/apps/auth/src/main.js"]
 
 FROM runtime AS app-ingest
 ENV OPS_PORT=9402
-EXPOSE 9402/tcp 2055/udp 4739/udp
+EXPOSE 9402/tcp 2055/udp 4739/udp 6343/udp
 CMD ["node", "dist/apps/ingest/src/main.js"]
 
 FROM runtime AS app-clustering

@@ -182,7 +182,7 @@ describe('docker-compose.yml', () => {
 
   it('publishes the gateway HTTP port and the ingest flow ports', () => {
     expect(compose.services['gateway'].ports).toEqual([`3000:${new SERVICE_ENV_CLASSES.gateway().HTTP_PORT}`]);
-    expect(compose.services['ingest'].ports).toEqual(['2055:2055/udp', '4739:4739/udp']);
+    expect(compose.services['ingest'].ports).toEqual(['2055:2055/udp', '4739:4739/udp', '6343:6343/udp']);
   });
 
   it('connects each service as its own database role, from a URL file only that service mounts', () => {
@@ -338,7 +338,7 @@ describe('Dockerfile', () => {
     const expose = stageInstructions(stages, `app-${name}`, 'EXPOSE').join(' ').split(/\s+/);
     expect(expose).toContain(`${defaults.OPS_PORT}/tcp`);
     if (name === 'gateway') expect(expose).toContain(`${defaults.HTTP_PORT}/tcp`);
-    if (name === 'ingest') expect(expose).toEqual(expect.arrayContaining(['2055/udp', '4739/udp']));
+    if (name === 'ingest') expect(expose).toEqual(expect.arrayContaining(['2055/udp', '4739/udp', '6343/udp']));
     const cmd = stageInstructions(stages, `app-${name}`, 'CMD').at(-1);
     expect(JSON.parse(cmd ?? 'null')).toEqual(['node', `dist/apps/${name}/src/main.js`]);
     expect(existsSync(repoPath('apps', name, 'src', 'main.ts'))).toBe(true);

@@ -108,7 +108,7 @@ describe.each(variants)('deploy/k8s/%s', (variant) => {
     expect(find(result, 'Service', 'gateway')?.spec.ports).toContainEqual({ name: 'http', port: httpPort, targetPort: 'http', protocol: 'TCP' });
     const flows = find(result, 'Service', 'ingest-flows');
     expect(flows?.spec.sessionAffinity).toBe('ClientIP');
-    expect(flows?.spec.ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`)).toEqual(['2055/UDP', '4739/UDP']);
+    expect(flows?.spec.ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`)).toEqual(['2055/UDP', '4739/UDP', '6343/UDP']);
   });
 
   it('autoscales gateway, ingest and clustering, and keeps every replicated service within a disruption budget', () => {
