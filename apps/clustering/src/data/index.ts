@@ -10,3 +10,6 @@ export * from './identity.repository';
 export * from './membership-override.repository';
 export * from './policy-edge.repository';
 export * from './sgt.repository';
+export * from './address-space.repository';
+export * from './site.repository';
+export * from './subnet.repository';

@@ -17,6 +17,9 @@ export const PERMISSIONS = [
   'policy:approve',
   'jobs:run',
   'identity:import',
+  // The network inventory: sites, address spaces, subnets (exporters have their own pair).
+  'inventory:read',
+  'inventory:write',
   'users:read',
   'users:manage',
   'apikeys:manage',
