@@ -10,6 +10,7 @@ function harness(redisSet = new Map<string, number>()) {
   const events = { on: (subject: string, l: (event: SessionsRevokedEvent) => void) => subject === EventSubjects.sessionsRevoked && (listener = l) } as unknown as GatewayEvents;
   const redis = {
     client: {
+      status: 'ready',
       zrangebyscore: async (_key: string, min: number) => [...redisSet].filter(([, until]) => until >= min).flatMap(([id, until]) => [id, String(until)]),
     },
   } as unknown as RedisClient;

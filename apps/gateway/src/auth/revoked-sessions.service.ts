@@ -22,7 +22,7 @@ export class RevokedSessions implements OnApplicationBootstrap, BeforeApplicatio
   private timer?: NodeJS.Timeout;
 
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly events: GatewayEvents,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
@@ -56,6 +56,8 @@ export class RevokedSessions implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async refresh(): Promise<void> {
+    // Not connected yet (start-up) or reconnecting: the next poll reads it; the readiness check reports Redis.
+    if (this.redis.client.status !== 'ready') return;
     try {
       this.add(await this.store.live());
       const now = Date.now();
