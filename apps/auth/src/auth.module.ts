@@ -19,6 +19,8 @@ import { SsoController } from './sso/sso.controller';
 import { SystemController } from './system/system.controller';
 import { AccountUnlockService } from './throttle/account-unlock.service';
 import { LoginThrottleService } from './throttle/login-throttle.service';
+import { TenantService } from './tenants/tenant.service';
+import { TenantsController } from './tenants/tenants.controller';
 import { TokenService } from './tokens/token.service';
 import { PasswordChangeService } from './users/password-change.service';
 import { UserService } from './users/user.service';
@@ -26,7 +28,7 @@ import { UsersController } from './users/users.controller';
 
 /** The auth service: tenants, users, sessions (password and OpenID Connect sign-in), tokens, API keys and the audit log. */
 @Module({
-  controllers: [SystemController, SessionsController, UsersController, ApiKeysController, KeysController, AuditController, SsoController],
+  controllers: [SystemController, SessionsController, UsersController, ApiKeysController, KeysController, AuditController, SsoController, TenantsController],
   providers: [
     AccountUnlockService,
     ApiKeyService,
@@ -43,6 +45,7 @@ import { UsersController } from './users/users.controller';
     SsoConfigService,
     SsoLoginService,
     SsoStateStore,
+    TenantService,
     TokenService,
     UserService,
   ],

@@ -12,6 +12,7 @@ export * from './lib/auth/access-token';
 export * from './lib/auth/auth.dto';
 export * from './lib/auth/permissions';
 export * from './lib/auth/sso.dto';
+export * from './lib/auth/tenants.dto';
 export * from './lib/auth/access-token.verifier';
 export * from './lib/ingest/address-bytes';
 export * from './lib/network/address-classification';

@@ -10,7 +10,7 @@ import {
   type VerifiedApiKeyResponseDto,
   permissionsOfRoles,
 } from '@clarion/contracts';
-import { ApiKeyCache, Database, RedisClient } from '@clarion/persistence';
+import { ApiKeyCache, Database, RedisClient, TenantRepository } from '@clarion/persistence';
 import { ApiKeyRepository, TenantLookupRepository, UserRepository, type ApiKeyRow } from '../data';
 import type { EntityManager } from 'typeorm';
 import { AuthEnv } from '../auth.env';
@@ -65,6 +65,13 @@ export class ApiKeyService {
   /** Ends (or narrows) the cached verification of a user's keys on every gateway: their creator changed. */
   async clearCachedKeysOf(m: EntityManager, userId: string): Promise<number> {
     const prefixes = await new ApiKeyRepository(m).activePrefixesOfCreator(userId);
+    await ApiKeyCache.tombstone(this.redis, prefixes);
+    return prefixes.length;
+  }
+
+  /** Ends the cached verification of every key of the tenant bound to `m` on every gateway (it was suspended). */
+  async clearCachedKeysOfTenant(m: EntityManager): Promise<number> {
+    const prefixes = await new ApiKeyRepository(m).activePrefixes();
     await ApiKeyCache.tombstone(this.redis, prefixes);
     return prefixes.length;
   }
@@ -145,6 +152,8 @@ export class ApiKeyService {
     const [, prefix, secret] = match as unknown as [string, string, string];
     const tenantId = await this.db.withoutTenant((m) => new TenantLookupRepository(m).tenantOfApiKey(prefix));
     if (!tenantId) throw refuse();
+    // A suspended tenant's keys stay as they are (resuming brings them back) but verify as nothing meanwhile.
+    if ((await this.db.withoutTenant((m) => new TenantRepository(m).findById(tenantId)))?.status !== 'active') throw refuse();
     const row = await this.db.withTenant(tenantId, (m) => new ApiKeyRepository(m).findByPrefix(prefix));
     if (!row || !timingSafeEqual(row.secretHash, hashSecret(secret))) throw refuse();
     if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) throw refuse();

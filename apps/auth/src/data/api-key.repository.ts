@@ -62,6 +62,12 @@ export class ApiKeyRepository {
     return rows.map((r) => r.prefix);
   }
 
+  /** The prefixes of every key of the tenant bound to the transaction that still works (the tenant was suspended). */
+  async activePrefixes(): Promise<string[]> {
+    const rows: Array<{ prefix: string }> = await this.manager.query(`SELECT prefix FROM api_keys WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`);
+    return rows.map((r) => r.prefix);
+  }
+
   /** Revokes every key a user created (the account was disabled); the prefixes of those that were still live. */
   async revokeAllOfCreator(userId: string): Promise<string[]> {
     const rows: Array<{ prefix: string }> = returnedRows(

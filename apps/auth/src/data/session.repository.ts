@@ -66,6 +66,15 @@ export class SessionRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Ends every live session of the tenant bound to the transaction (it was suspended); the ids of those it ended. */
+  async revokeAllOfTenant(reason: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = returnedRows(await this.manager.query(
+      `UPDATE sessions SET revoked_at = now(), revoked_reason = $1 WHERE revoked_at IS NULL RETURNING id`,
+      [reason],
+    ));
+    return rows.map((r) => r.id);
+  }
+
   /** Ends every session of the user but one (the one that asked, after a password change). */
   async revokeOthersOfUser(userId: string, keepSessionId: string | undefined, reason: string): Promise<string[]> {
     const rows: Array<{ id: string }> = returnedRows(await this.manager.query(

@@ -65,7 +65,8 @@ export class SessionService {
     const user = await this.db.withTenant(tenant.id, (m) => new UserRepository(m).findByEmail(email));
     const passwordOk = await this.hasher.verify(user?.passwordHash ?? null, request.password);
     const client = { sourceIp: request.sourceIp, userAgent: request.userAgent };
-    if (!user || !passwordOk || user.status !== 'active') {
+    const suspended = tenant.status !== 'active';
+    if (!user || !passwordOk || user.status !== 'active' || suspended) {
       const lock = await this.throttle.recordFailure(request.tenant, email, request.sourceIp);
       await this.audit.record({
         tenantId: tenant.id,
@@ -75,7 +76,7 @@ export class SessionService {
         target: email,
         outcome: 'failure',
         ...client,
-        details: { reason: !user ? 'unknown_user' : !passwordOk ? 'bad_password' : 'disabled' },
+        details: { reason: !user ? 'unknown_user' : !passwordOk ? 'bad_password' : user.status !== 'active' ? 'disabled' : 'tenant_suspended' },
       });
       if (lock.locked) {
         this.logger.warn({ tenantId: tenant.id, lockSeconds: lock.retryAfterSeconds }, 'address blocked for an account after repeated failed logins');
@@ -115,6 +116,9 @@ export class SessionService {
 
   /** Opens a session for an authenticated user (password or SSO login) inside the caller's tenant transaction. */
   async openSession(m: EntityManager, user: UserRow, client: { sourceIp?: string; userAgent?: string }): Promise<TokenPairResponseDto> {
+    // Every sign-in path ends here: a suspended tenant opens no session, whichever way its user signed in.
+    const tenant = await new TenantRepository(m).findById(user.tenantId);
+    if (tenant?.status !== 'active') throw new DomainException(ErrorCode.Unauthenticated, INVALID_CREDENTIALS);
     const now = Date.now();
     const sessionId = randomUUID();
     const absoluteExpiresAt = new Date(now + this.env.SESSION_ABSOLUTE_TTL_S * 1000);
@@ -166,7 +170,8 @@ export class SessionService {
         return { error: 'expired' as const };
       }
       const user = await new UserRepository(m).findById(session.userId);
-      if (!user || user.status !== 'active') {
+      const tenant = await new TenantRepository(m).findById(tenantId);
+      if (!user || user.status !== 'active' || tenant?.status !== 'active') {
         await sessions.revoke(sessionId, 'user_disabled');
         await this.revocations.ended(tenantId, [sessionId]);
         return { error: 'expired' as const };

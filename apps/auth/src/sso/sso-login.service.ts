@@ -70,7 +70,7 @@ export class SsoLoginService {
   async start(request: StartSsoRequestDto): Promise<StartSsoResponseDto> {
     const tenant = await this.db.withoutTenant((m) => new TenantRepository(m).findBySlug(request.tenant));
     const availability = tenant ? await this.db.withTenant(tenant.id, (m) => this.configs.availability(m)) : null;
-    if (!tenant || !availability || !availability.usable) throw new DomainException(ErrorCode.Forbidden, SSO_UNAVAILABLE);
+    if (!tenant || tenant.status !== 'active' || !availability || !availability.usable) throw new DomainException(ErrorCode.Forbidden, SSO_UNAVAILABLE);
     const { config } = availability;
     const redirectUri = request.redirectUri ?? config.redirectUris[0];
     if (!redirectUri || !config.redirectUris.includes(redirectUri)) {

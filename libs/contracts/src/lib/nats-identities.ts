@@ -64,6 +64,8 @@ export const EVENT_PUBLISHERS: Record<string, ServiceName> = {
   [EventSubjects.clusteringJobProgress]: 'clustering',
   [EventSubjects.ingestRates]: 'ingest',
   [EventSubjects.sessionsRevoked]: 'auth',
+  [EventSubjects.tenantsChanged]: 'auth',
+  [EventSubjects.exportersChanged]: 'ingest',
 };
 
 /** Events and the services that listen to them. */
@@ -72,6 +74,9 @@ export const EVENT_SUBSCRIBERS: Record<string, ServiceName[]> = {
   [EventSubjects.clusteringJobProgress]: ['gateway'],
   [EventSubjects.ingestRates]: ['gateway'],
   [EventSubjects.sessionsRevoked]: ['gateway'],
+  // Every ingest instance routes exporters to tenants: a change made through one instance reaches the others.
+  [EventSubjects.tenantsChanged]: ['ingest'],
+  [EventSubjects.exportersChanged]: ['ingest'],
 };
 
 const stream = Streams.flows.name;

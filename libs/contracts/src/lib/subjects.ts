@@ -28,6 +28,10 @@ export const Subjects = {
     ssoConfigGet: 'clarion.auth.sso.config.get.v1',
     ssoStart: 'clarion.auth.sso.start.v1',
     ssoCallback: 'clarion.auth.sso.callback.v1',
+    tenantsList: 'clarion.auth.tenants.list.v1',
+    tenantsGet: 'clarion.auth.tenants.get.v1',
+    tenantsCreate: 'clarion.auth.tenants.create.v1',
+    tenantsUpdate: 'clarion.auth.tenants.update.v1',
   },
   ingest: {
     status: 'clarion.ingest.status.v1',
@@ -101,6 +105,10 @@ export const EventSubjects = {
   clusteringJobProgress: 'clarion.clustering.jobs.progress.v1',
   /** Sessions ended (logout, revocation, disable, password reset): their access tokens stop at once (SessionsRevokedEvent). */
   sessionsRevoked: 'clarion.auth.sessions.revoked.v1',
+  /** A tenant was created, renamed, suspended or resumed (payload TenantChangedEvent). */
+  tenantsChanged: 'clarion.auth.tenants.changed.v1',
+  /** An exporter was registered, changed or unregistered (payload ExporterChangedEvent). */
+  exportersChanged: 'clarion.ingest.exporters.changed.v1',
   /** Per-tenant ingest rates, every few seconds while flows arrive (payload IngestRatesEvent). */
   ingestRates: 'clarion.ingest.rates.v1',
 } as const;

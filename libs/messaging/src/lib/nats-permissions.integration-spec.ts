@@ -1,6 +1,7 @@
 import {
   Consumers,
   EVENT_PUBLISHERS,
+  EVENT_SUBSCRIBERS,
   FlowSubjects,
   inboxPrefixOf,
   NATS_IDENTITIES,
@@ -146,16 +147,20 @@ describe('NATS identities and subject permissions (real nats-server, rendered co
     }
   });
 
-  it('lets only the owner of an event publish it, and the gateway hear it', async () => {
-    const { nc: gateway } = await as('gateway');
+  it('lets only the owner of an event publish it, and each of its subscribers hear it', async () => {
     for (const [subject, owner] of Object.entries(EVENT_PUBLISHERS)) {
-      const heard = new Promise<string>((resolve) => {
-        const sub = gateway.subscribe(subject, { max: 1, callback: (_err, msg) => resolve(msg.string()) });
-        void sub;
-      });
-      await gateway.flush();
+      const listeners = EVENT_SUBSCRIBERS[subject] ?? [];
+      expect({ subject, listeners: listeners.length > 0 }).toEqual({ subject, listeners: true });
+      const heard = await Promise.all(
+        listeners.map(async (listener) => {
+          const { nc } = await as(listener);
+          const message = new Promise<string>((resolve) => nc.subscribe(subject, { max: 1, callback: (_err, msg) => resolve(msg.string()) }));
+          await nc.flush();
+          return { message };
+        }),
+      );
       expect(await attempt(owner, (nc) => nc.publish(subject, `from ${owner}`))).toBe('allowed');
-      expect(await heard).toBe(`from ${owner}`);
+      for (const { message } of heard) expect(await message).toBe(`from ${owner}`);
       for (const identity of others(owner)) expect({ identity, subject, outcome: await attempt(identity, (nc) => nc.publish(subject, 'x')) }).toMatchObject({ outcome: 'refused' });
     }
   });

@@ -13,6 +13,13 @@ export class TenantEntity {
   @Column({ type: 'text' })
   name: string;
 
+  /** 'active' or 'suspended' (sign-ins, API keys and flows refused). */
+  @Column({ type: 'text', default: 'active' })
+  status: string;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
 }
