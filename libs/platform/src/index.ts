@@ -5,3 +5,4 @@ export * from './lib/runtime';
 export * from './lib/service-status.service';
 export * from './lib/version';
 export * from './lib/flow-stream.setup';
+export * from './lib/csv-records';

@@ -13,7 +13,7 @@ import {
   type InventoryKind,
 } from '@clarion/contracts';
 import { stringify, type Options as CsvOptions } from 'csv-stringify/sync';
-import { CsvSyntaxError, parseCsv } from '../query/identity/csv.parser';
+import { CsvSyntaxError, parseCsv } from '@clarion/platform';
 
 /**
  * The import and export formats of the network inventory. CSV: a header naming columns (any order, the key column

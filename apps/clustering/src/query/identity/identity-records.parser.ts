@@ -1,7 +1,7 @@
 import { DomainException, ErrorCode } from '@clarion/contracts';
 import { normaliseMac } from '@clarion/clustering-core';
 import { isIP } from 'node:net';
-import { CsvSyntaxError, parseCsv } from './csv.parser';
+import { CsvSyntaxError, parseCsv } from '@clarion/platform';
 
 /** One imported record before validation; `at` is the 1-based CSV line or the 0-based JSON array index. */
 export interface IdentityInput {

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
-import { CsvSyntaxError, parseCsv } from './csv.parser';
+import { CsvSyntaxError, parseCsv } from './csv-records';
 
 /** Rows as a CSV writer puts them; a field starting with a BOM is quoted, so a reader does not take it for the file's. */
 const serialise = (rows: string[][], eol: string) => stringify(rows, { record_delimiter: eol, quote_record_delimiter: true, eof: false, quoted_match: /^\ufeff/ });
