@@ -1,5 +1,6 @@
 import { adjustedRandIndex } from '@clarion/clustering-core';
 import {
+  AddressClassifier,
   Subjects,
   type ActorDto,
   type ClusterDto,
@@ -157,12 +158,19 @@ describe('simulator -> ingest -> clustering (built services, private NATS as dep
     expect(Number(stored)).toBeGreaterThan(sentFlows * 0.95);
     const [{ ledger }] = await queryAsTenant<{ ledger: string }>(tenantId, 'SELECT coalesce(sum(row_count), 0) AS ledger FROM flow_batches');
     expect(Number(ledger)).toBe(Number(stored));
-    const [{ profiles }] = await queryAsTenant<{ profiles: string }>(tenantId, 'SELECT count(*) AS profiles FROM endpoint_profiles');
-    // Every simulated endpoint has a profile (plus internet peers seen behind the gateway's MAC are one endpoint).
-    const profileKeys = new Set((await queryAsTenant<{ k: string }>(tenantId, 'SELECT endpoint_key AS k FROM endpoint_profiles')).map((r) => r.k));
-    const missing = truth.filter((t) => !profileKeys.has(t.key));
-    expect(missing).toEqual([]);
-    expect(Number(profiles)).toBeGreaterThanOrEqual(truth.length);
+    // The endpoints are exactly the simulated enterprise's hosts, by their MAC; the internet gateway's MAC fronts every
+    // internet address, so it is a router interface (flows to the gateway itself would be keyed by its internal
+    // address), and no internet address is an endpoint.
+    const profileKeys = (await queryAsTenant<{ k: string }>(tenantId, 'SELECT endpoint_key AS k FROM endpoint_profiles ORDER BY 1')).map((r) => r.k);
+    const gateway = truth.find((t) => t.role === 'internet-gateway');
+    expect(gateway).toBeDefined();
+    const hosts = truth.filter((t) => t !== gateway).map((t) => t.key);
+    expect(profileKeys.filter((k) => k.startsWith('mac:'))).toEqual([...hosts].sort());
+    const byAddress = profileKeys.filter((k) => k.startsWith('ip:'));
+    const classifier = new AddressClassifier({ addressSpaces: [], subnets: [] });
+    expect(byAddress.filter((k) => classifier.classify(k.slice(3))?.scope !== 'internal')).toEqual([]);
+    const routers = await queryAsTenant<{ mac: string; reason: string }>(tenantId, 'SELECT mac::text AS mac, reason FROM router_interfaces');
+    expect(routers).toEqual([{ mac: gateway?.key.slice(4), reason: 'external' }]);
   }, 300_000);
 
   it('finds clusters whose members are the simulator\'s roles', async () => {

@@ -51,6 +51,18 @@ export class ClusteringEnv extends JetStreamServiceEnv {
   @Min(0)
   CLUSTERING_PROFILE_CACHE_MAX = 100_000;
 
+  @EnvVar({ type: 'integer', description: 'Distinct internal addresses a MAC may show in one flow batch before it is recorded as a router interface instead of a host\'s identity.' })
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  CLUSTERING_ROUTER_MAC_ADDRESSES = 4;
+
+  @EnvVar({ type: 'integer (ms)', description: 'How long a tenant\'s address classification (address spaces, subnets) and router MACs are reused before they are read again: an inventory change reaches profiles within this time.' })
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  CLUSTERING_INVENTORY_CACHE_TTL_MS = 30_000;
+
   @EnvVar({ type: 'integer (ms)', description: 'Least interval between two clusters-updated events of one tenant caused by incremental assignment.' })
   @ToInt()
   @IsInt()

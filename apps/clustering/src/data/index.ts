@@ -13,3 +13,4 @@ export * from './sgt.repository';
 export * from './address-space.repository';
 export * from './site.repository';
 export * from './subnet.repository';
+export * from './router-interface.repository';

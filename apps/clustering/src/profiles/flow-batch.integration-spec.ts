@@ -36,6 +36,7 @@ import { FLOW_ROLE_NAMES, synthesiseRoleFlows } from '../../../../libs/clusterin
 import { BatchLedgerPruner } from './batch-ledger.pruner';
 import { ClustersUpdatedNotifier } from './clusters-updated.notifier';
 import { FlowBatchConsumer, type FlowBatchConsumerOptions } from './flow-batch.consumer';
+import { EndpointScopes } from './endpoint-scopes';
 import { FlowBatchProcessor } from './flow-batch.processor';
 import { IncrementalAssigner } from './incremental-assigner';
 import { ProfileCache } from './profile-cache';
@@ -127,7 +128,7 @@ describe('flow-batch consumer and endpoint profiles (real NATS JetStream and Pos
     const cache = new ProfileCache(10_000);
     const notifier = new ClustersUpdatedNotifier(nats, 200, logger);
     const assigner = new IncrementalAssigner(db, cache, notifier, metrics, logger);
-    const processor = new FlowBatchProcessor(db, cache, assigner, metrics, logger);
+    const processor = new FlowBatchProcessor(db, cache, assigner, metrics, logger, new EndpointScopes());
     const consumer = new FlowBatchConsumer(nats, processor, consumerOptions, metrics, logger);
     return { metrics, cache, processor, consumer, notifier };
   }
@@ -249,6 +250,61 @@ describe('flow-batch consumer and endpoint profiles (real NATS JetStream and Pos
     const consumerSpan = () => spans.getFinishedSpans().find((s) => s.kind === SpanKind.CONSUMER && s.spanContext().traceId === traceId);
     await waitFor(() => consumerSpan() !== undefined, 5_000, 'the consumer span in the producer trace');
     expect(consumerSpan()?.attributes['clarion.tenant_id']).toBe(tenantId);
+  });
+
+  it('makes endpoints of internal hosts only: Internet peers stay peers, the gateway MAC becomes a router interface and its old endpoint goes', async () => {
+    const tenantId = await newTenant();
+    const gateway = '00:00:0c:12:34:56';
+    const laptop = '02:00:00:aa:bb:01';
+    // Before: the gateway's MAC was stored as an endpoint (with a membership and an edge), as the demo showed it.
+    const before = instance();
+    await before.processor.process(batch(tenantId, connection('10.4.0.7', '10.4.0.1', 443, T0, {}, gateway)));
+    await su.query(`INSERT INTO endpoint_memberships (tenant_id, endpoint_key) VALUES ($1, $2)`, [tenantId, `mac:${gateway}`]);
+    expect([...(await storedProfiles(tenantId)).keys()].sort()).toEqual(['ip:10.4.0.1', `mac:${gateway}`]);
+
+    const toInternet = (client: string, server: string, port: number, at: number) =>
+      connection(client, server, port, at, {}, laptop).map((f) => (f.dstAddress === server ? { ...f, dstMac: gateway } : { ...f, srcMac: gateway }));
+    const flows = [
+      ...toInternet('10.4.0.7', '142.250.1.10', 443, T0 + 60_000),
+      ...toInternet('10.4.0.7', '8.8.8.8', 53, T0 + 61_000),
+      ...connection('10.4.0.8', '13.107.4.2', 443, T0 + 62_000),
+      ...connection('10.4.0.8', '10.4.0.1', 443, T0 + 63_000),
+      // A remote internal subnet reached through the gateway: keyed by its address, never by the gateway's MAC.
+      ...connection('10.5.0.20', '10.4.0.1', 443, T0 + 64_000).map((f) => (f.srcAddress === '10.5.0.20' ? { ...f, srcMac: gateway } : { ...f, dstMac: gateway })),
+    ];
+    const i = instance();
+    const outcome = await i.processor.process(batch(tenantId, flows));
+    expect(outcome.kind).toBe('merged');
+
+    const stored = await storedProfiles(tenantId);
+    expect([...stored.keys()].sort()).toEqual(['ip:10.4.0.1', 'ip:10.4.0.8', 'ip:10.5.0.20', `mac:${laptop}`]);
+    for (const row of stored.values()) expect(['10.4.0.1', '10.4.0.7', '10.4.0.8', '10.5.0.20']).toContain(row.address);
+    const laptopProfile = decodeProfile(stored.get(`mac:${laptop}`)!.profile);
+    expect(laptopProfile.flows).toBe(4);
+    expect(Math.round(laptopProfile.peers.estimate())).toBe(2);
+    expect(decodeProfile(stored.get('ip:10.4.0.8')!.profile).flows).toBe(4);
+    const edges = await storedEdges(tenantId);
+    expect(edges.map((e) => `${e.client_key}>${e.server_key}`)).toEqual(['ip:10.4.0.8>ip:10.4.0.1', 'ip:10.5.0.20>ip:10.4.0.1']);
+    expect((await su.query(`SELECT count(*)::int AS n FROM endpoint_memberships WHERE tenant_id = $1`, [tenantId])).rows[0].n).toBe(0);
+    const routers = (await su.query(`SELECT mac::text AS mac, reason, internal_addresses FROM router_interfaces WHERE tenant_id = $1`, [tenantId])).rows;
+    expect(routers).toEqual([{ mac: gateway, reason: 'external', internal_addresses: 1 }]);
+    expect(await counterValue(i.metrics.externalSides)).toBe(6);
+    expect(await counterValue(i.metrics.routerMacs, { reason: 'external' })).toBe(1);
+    expect(await counterValue(i.metrics.routerEndpointsRemoved)).toBe(1);
+
+    // The next batch of the same instance knows the router MAC without seeing it in front of the Internet again.
+    await i.processor.process(batch(tenantId, connection('10.5.0.21', '10.4.0.1', 443, T0 + 90_000).map((f) => (f.srcAddress === '10.5.0.21' ? { ...f, srcMac: gateway } : { ...f, dstMac: gateway }))));
+    expect((await storedProfiles(tenantId)).has('ip:10.5.0.21')).toBe(true);
+    expect((await storedProfiles(tenantId)).has(`mac:${gateway}`)).toBe(false);
+  });
+
+  it('classifies by the tenant inventory: an external address space inside 10/8 makes no endpoint', async () => {
+    const tenantId = await newTenant();
+    await su.query(`INSERT INTO address_spaces (tenant_id, cidr, name, kind) VALUES ($1, '10.66.0.0/16', 'Partner VPN', 'external')`, [tenantId]);
+    const i = instance();
+    await i.processor.process(batch(tenantId, connection('10.4.0.7', '10.66.0.5', 443, T0)));
+    expect([...(await storedProfiles(tenantId)).keys()]).toEqual(['ip:10.4.0.7']);
+    expect(await storedEdges(tenantId)).toEqual([]);
   });
 
   it('changes nothing when the same message is delivered again', async () => {

@@ -1,9 +1,10 @@
 import { EndpointProfile, decodeProfile, encodeProfile } from '@clarion/clustering-core';
 import { flowBatchMessageId, type FlowBatchEvent } from '@clarion/contracts';
 import { Database } from '@clarion/persistence';
-import { ClusteringBatchRepository, EndpointEdgeRepository, EndpointProfileRepository, type EndpointProfileUpdate } from '../data';
+import { ClusteringBatchRepository, EndpointEdgeRepository, EndpointProfileRepository, RouterInterfaceRepository, type EndpointProfileUpdate } from '../data';
 import type { Logger } from 'pino';
 import { PROFILE_PARAMETERS, buildBatchDelta } from './batch-delta';
+import type { EndpointScopes } from './endpoint-scopes';
 import type { AssignmentOutcome, IncrementalAssigner } from './incremental-assigner';
 import { apiSummaryOf } from '../query/shared/service-label';
 import type { ProfileCache } from './profile-cache';
@@ -20,8 +21,10 @@ const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : 
 /**
  * Merges one flow-batch message into the tenant's endpoint profiles and edges, exactly once: the ledger row, the
  * profile merge (row locks in key order, so instances sharing the consumer serialise on common endpoints instead of
- * losing updates) and the edge counters commit in one transaction. Then, outside it, the changed endpoints are
- * assigned incrementally.
+ * losing updates) and the edge counters commit in one transaction. Only the tenant's internal hosts become endpoints
+ * (EndpointScopes, buildBatchDelta); MACs the batch shows to be router interfaces are recorded in the same transaction
+ * and endpoints stored under them before are removed. Then, outside it, the changed endpoints are assigned
+ * incrementally.
  */
 export class FlowBatchProcessor {
   constructor(
@@ -30,6 +33,7 @@ export class FlowBatchProcessor {
     private readonly assigner: IncrementalAssigner,
     private readonly metrics: ProfilesMetrics,
     private readonly logger: Logger,
+    private readonly scopes: EndpointScopes,
   ) {}
 
   /**
@@ -41,7 +45,10 @@ export class FlowBatchProcessor {
     const { tenantId } = event;
     const merged = await this.database.withTenant(tenantId, async (manager) => {
       if (!(await new ClusteringBatchRepository(manager).insertIfNew(tenantId, messageId, event.flows.length))) return null;
-      const delta = buildBatchDelta(event.flows);
+      const delta = buildBatchDelta(event.flows, await this.scopes.scopeOf(tenantId, manager));
+      const routers = new RouterInterfaceRepository(manager);
+      await routers.record(tenantId, [...delta.routerMacs].map(([mac, r]) => ({ mac, ...r })));
+      const removedRouterEndpoints = await routers.removeMacEndpoints([...delta.routerMacs.keys()]);
       const keys = [...delta.profiles.keys()].sort();
       const profiles = new EndpointProfileRepository(manager);
       await profiles.insertMissing(tenantId, keys, EMPTY_PROFILE);
@@ -68,7 +75,7 @@ export class FlowBatchProcessor {
       }
       await profiles.updateMerged(updates);
       await new EndpointEdgeRepository(manager).addTraffic(tenantId, delta.edges);
-      return { profiles: result, edges: delta.edges.length };
+      return { profiles: result, edges: delta.edges.length, externalSides: delta.externalSides, routerMacs: delta.routerMacs, removedRouterEndpoints };
     });
     if (merged === null) {
       this.metrics.duplicates.inc();
@@ -76,6 +83,10 @@ export class FlowBatchProcessor {
     }
     this.metrics.batches.inc();
     this.metrics.flows.inc(event.flows.length);
+    this.metrics.externalSides.inc(merged.externalSides);
+    for (const router of merged.routerMacs.values()) this.metrics.routerMacs.inc({ reason: router.reason });
+    this.scopes.addRouterMacs(tenantId, merged.routerMacs.keys());
+    this.metrics.routerEndpointsRemoved.inc(merged.removedRouterEndpoints);
     for (const [key, profile] of merged.profiles) this.cache.set(tenantId, key, profile);
     this.metrics.profilesCached.set(this.cache.size);
     onCommitted?.();

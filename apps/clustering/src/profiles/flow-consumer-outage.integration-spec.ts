@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { ClustersUpdatedNotifier } from './clusters-updated.notifier';
 import { FlowBatchConsumer, type FlowBatchConsumerOptions } from './flow-batch.consumer';
+import { EndpointScopes } from './endpoint-scopes';
 import { FlowBatchProcessor, type BatchOutcome } from './flow-batch.processor';
 import { IncrementalAssigner } from './incremental-assigner';
 import { ProfileCache } from './profile-cache';
@@ -106,7 +107,7 @@ describe('flow-batch consumer across a NATS server outage (real nats-server with
     const metrics = new ProfilesMetrics(new Registry());
     const cache = new ProfileCache(10_000);
     const notifier = new ClustersUpdatedNotifier(nats, 200, logger);
-    const processor = new RecordingProcessor(db, cache, new IncrementalAssigner(db, cache, notifier, metrics, logger), metrics, logger);
+    const processor = new RecordingProcessor(db, cache, new IncrementalAssigner(db, cache, notifier, metrics, logger), metrics, logger, new EndpointScopes());
     const consumer = new FlowBatchConsumer(nats, processor, options, metrics, logger);
     consumer.start();
     rig = { server, nats, processor, consumer, notifier, statuses };

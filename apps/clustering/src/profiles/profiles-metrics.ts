@@ -10,6 +10,9 @@ export class ProfilesMetrics {
   readonly batches: Counter;
   readonly flows: Counter;
   readonly duplicates: Counter;
+  readonly externalSides: Counter;
+  readonly routerMacs: Counter<'reason'>;
+  readonly routerEndpointsRemoved: Counter;
   readonly decodeFailures: Counter;
   readonly unauthenticated: Counter<'reason'>;
   readonly processingErrors: Counter<'reason'>;
@@ -28,6 +31,22 @@ export class ProfilesMetrics {
     this.flows = new Counter({
       name: 'clarion_clustering_flows_consumed_total',
       help: 'Flows merged into endpoint profiles and edges.',
+      registers,
+    });
+    this.externalSides = new Counter({
+      name: 'clarion_clustering_external_sides_skipped_total',
+      help: 'Flow sides whose address is outside the tenant\'s internal space: peers of the internal side, never endpoints.',
+      registers,
+    });
+    this.routerMacs = new Counter({
+      name: 'clarion_clustering_router_macs_recorded_total',
+      help: 'MACs recorded as router interfaces (never an identity), by reason (external: in front of external addresses; addresses: too many internal addresses).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.routerEndpointsRemoved = new Counter({
+      name: 'clarion_clustering_router_mac_endpoints_removed_total',
+      help: 'Endpoints stored under a MAC before it was recorded as a router interface, removed with their membership and edges.',
       registers,
     });
     this.duplicates = new Counter({

@@ -5,6 +5,7 @@ import type { ClusteringEnv } from '../clustering.env';
 import { BatchLedgerPruner } from './batch-ledger.pruner';
 import { ClustersUpdatedNotifier } from './clusters-updated.notifier';
 import { FlowBatchConsumer, MAX_RETRY_DELAY_MS } from './flow-batch.consumer';
+import { EndpointScopes } from './endpoint-scopes';
 import { FlowBatchProcessor } from './flow-batch.processor';
 import { IncrementalAssigner } from './incremental-assigner';
 import { ProfileCache } from './profile-cache';
@@ -39,7 +40,8 @@ export class ProfilesService implements OnApplicationBootstrap, BeforeApplicatio
     const cache = new ProfileCache(env.CLUSTERING_PROFILE_CACHE_MAX);
     this.notifier = new ClustersUpdatedNotifier(nats, env.CLUSTERING_ASSIGNMENT_EVENT_INTERVAL_MS, logger);
     const assigner = new IncrementalAssigner(database, cache, this.notifier, metrics, logger);
-    const processor = new FlowBatchProcessor(database, cache, assigner, metrics, logger);
+    const scopes = new EndpointScopes({ ttlMs: env.CLUSTERING_INVENTORY_CACHE_TTL_MS, macAddressLimit: env.CLUSTERING_ROUTER_MAC_ADDRESSES });
+    const processor = new FlowBatchProcessor(database, cache, assigner, metrics, logger, scopes);
     const consumer = new FlowBatchConsumer(
       nats,
       processor,

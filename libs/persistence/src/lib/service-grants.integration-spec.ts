@@ -24,7 +24,7 @@ type Letter = keyof typeof OPERATIONS;
 const DAY_PARTITION = 'flows_pYYYYMMDD';
 
 /**
- * The grants of migrations 1764000000000-1765000000000, one column per role: s SELECT, i INSERT, u UPDATE,
+ * The grants of migrations 1764000000000-1765100000000, one column per role: s SELECT, i INSERT, u UPDATE,
  * d DELETE, t TRUNCATE, - nothing. clarion_app is the role the services shared before; it keeps its grants except
  * writing signing keys.
  */
@@ -46,19 +46,21 @@ const TABLES = `
   flow_batches          -        -     sid     -           -          sid
   exporters             -        -     siud    -           -          siud
   netflow_templates     -        -     sid     -           -          siud
-  endpoint_profiles     -        -     -       siu         -          siud
+  endpoint_profiles     -        -     -       siud        -          siud
   clustering_batches    -        -     -       sid         -          siud
-  endpoint_edges        -        -     -       siu         -          siud
+  endpoint_edges        -        -     -       siud        -          siud
   clustering_jobs       -        -     -       siu         -          siud
   cluster_models        -        -     -       siu         -          siud
   clusters              -        -     -       siu         -          siud
   sgts                  -        -     -       siud        -          siud
-  endpoint_memberships  -        -     -       siu         -          siud
+  endpoint_memberships  -        -     -       siud        -          siud
   membership_history    -        -     -       si          -          si
   endpoint_identities   -        -     -       siu         -          siud
   sites                 -        -     -       siud        -          siud
   address_spaces        -        -     -       siud        -          siud
   subnets               -        -     -       siud        -          siud
+  router_interfaces     -        -     -       siu         -          siud
+  endpoint_removals     -        -     -       s           -          s
   migrations            -        -     -       -           -          -
 `;
 
