@@ -6,3 +6,4 @@ export * from './lib/service-status.service';
 export * from './lib/version';
 export * from './lib/flow-stream.setup';
 export * from './lib/csv-records';
+export * from './lib/import-records';

@@ -1,4 +1,5 @@
 import { CsvError, parse, type InfoRecord } from 'csv-parse/sync';
+import { stringify, type Options as CsvOptions } from 'csv-stringify/sync';
 
 /** One CSV record with the 1-based line it starts on (a quoted field may span lines). */
 export interface CsvRecord {
@@ -85,4 +86,38 @@ class LineCounter {
     }
     return this.line;
   }
+}
+
+/**
+ * Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection"): files written for people
+ * to open prefix such text with `'`, and reading them back removes the prefix again.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * RFC 4180 as csv-stringify writes it, for files people edit in spreadsheets and import again: CRLF after every
+ * record, a cell quoted when it holds `"`, `,`, CR or LF or starts or ends with white space, formula-looking text
+ * prefixed with `'`; null and undefined are empty cells, numbers and booleans written as they are.
+ */
+const CSV_OPTIONS: CsvOptions = {
+  record_delimiter: 'windows',
+  quote_record_delimiter: true,
+  quoted_match: /^\s|\s$/,
+  cast: {
+    string: (value) => (FORMULA_START.test(value) ? `'${value}` : value),
+    number: (value) => (Number.isFinite(value) ? String(value) : ''),
+    boolean: (value) => (value ? 'true' : 'false'),
+  },
+};
+
+export type CsvCell = string | number | boolean | null | undefined;
+
+/** The CSV text of these records (the header is the first). */
+export function formatCsv(records: ReadonlyArray<readonly CsvCell[]>): string {
+  return stringify(records as CsvCell[][], CSV_OPTIONS);
+}
+
+/** A cell as `formatCsv` meant it: the `'` in front of formula-looking text removed. */
+export function unguardCsvCell(cell: string): string {
+  return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
 }
