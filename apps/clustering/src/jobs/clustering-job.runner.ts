@@ -3,6 +3,7 @@ import { DomainException } from '@clarion/contracts';
 import { type Database, TenantRepository } from '@clarion/persistence';
 import { ClusteringJobRepository, type ClusteringJobRow, ClusteringRunRepository, type SgtBinding, type StoredEndpointIdentity } from '../data';
 import type { Logger } from 'pino';
+import { isInternalEndpoint, tenantClassifierOf } from '../inventory/tenant-classifier';
 import type { ClusteringJobEvents } from './clustering-job-events.publisher';
 import { toClusteringJobDto } from './clustering-job.mapper';
 import type { ClusteringJobMetrics } from './clustering-job.metrics';
@@ -304,7 +305,9 @@ export class ClusteringJobRunner {
     return this.db.withTenant(tenantId, async (m) => {
       const runs = new ClusteringRunRepository(m);
       const snapshotAt = await runs.snapshotTime();
-      const profiles = await runs.loadProfiles();
+      const classifier = await tenantClassifierOf(m);
+      // Only the tenant's internal hosts are clustered and counted (issue 13, item 4).
+      const profiles = (await runs.loadProfiles()).filter((p) => isInternalEndpoint(classifier, p.endpointKey, p.address));
       const identities = await runs.loadIdentities();
       const current = await runs.loadCurrentClusters();
       const reservedIds = await runs.listClusterIds();

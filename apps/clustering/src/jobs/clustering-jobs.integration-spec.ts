@@ -72,7 +72,7 @@ describe('clustering jobs (PostgreSQL, NATS, worker thread)', () => {
   const progress: ClusteringJobProgressEvent[] = [];
   const updates: ClustersUpdatedEvent[] = [];
   const subscriptions: Subscription[] = [];
-  const tenants: Record<'a' | 'b' | 'c' | 'd', string> = { a: '', b: '', c: '', d: '' };
+  const tenants: Record<'a' | 'b' | 'c' | 'd' | 'e', string> = { a: '', b: '', c: '', d: '', e: '' };
 
   const runnerOptions = (instanceId: string): ClusteringJobRunnerOptions => ({
     instanceId,
@@ -364,5 +364,27 @@ describe('clustering jobs (PostgreSQL, NATS, worker thread)', () => {
     const macMembers = (await admin.query(`SELECT DISTINCT cluster_id FROM endpoint_memberships WHERE tenant_id = $1 AND endpoint_key = ANY($2::text[])`, [tenants.d, macKeys])).rows;
     expect(macMembers).toEqual([{ cluster_id: laptops[0].id }]);
     await both.stop();
+  });
+
+  it("clusters and counts only the tenant's internal endpoints, under its inventory now", async () => {
+    await seedProfiles(tenants.e);
+    // Rows stored before: Internet addresses, a MAC last seen with one, and a range the tenant has since declared external.
+    const partner = endpoints[0].key.slice(3).replace(/^(\d+\.\d+)\..*$/, '$1.0.0/16');
+    await admin.query(`INSERT INTO address_spaces (tenant_id, cidr, name, kind) VALUES ($1, $2, 'Partner VPN', 'external')`, [tenants.e, partner]);
+    const inPartner = endpoints.filter((e) => `${e.key.slice(3).split('.').slice(0, 2).join('.')}.0.0/16` === partner).length;
+    expect(inPartner).toBeGreaterThan(0);
+    const extra: Array<[string, string]> = [
+      ['ip:203.0.113.5', '203.0.113.5'],
+      ['ip:142.250.1.10', '142.250.1.10'],
+      ['mac:00:00:0c:00:00:09', '8.8.8.8'],
+    ];
+    for (const [key, address] of extra) {
+      await admin.query(`INSERT INTO endpoint_profiles (tenant_id, endpoint_key, address, profile, flows) VALUES ($1, $2, $3, $4, 1)`, [tenants.e, key, address, Buffer.from(endpoints[1].profile)]);
+    }
+    const job = await runJob(tenants.e);
+    expect(job).toMatchObject({ status: 'succeeded', endpoints: endpoints.length - inPartner });
+    const members = (await memberships(tenants.e)).map((m) => m.key);
+    expect(members).toHaveLength(endpoints.length - inPartner);
+    expect(members.filter((k) => extra.some(([key]) => key === k))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
-import { AddressClassifier, type AddressScope } from '@clarion/contracts';
+import type { AddressClassifier } from '@clarion/contracts';
 import type { EntityManager } from 'typeorm';
-import { AddressSpaceRepository, RouterInterfaceRepository, SubnetRepository } from '../data';
+import { RouterInterfaceRepository } from '../data';
+import { tenantClassifierOf } from '../inventory/tenant-classifier';
 import { DEFAULT_MAC_ADDRESS_LIMIT, endpointScopeOf, type EndpointScope } from './batch-delta';
 
 export interface EndpointScopesOptions {
@@ -34,11 +35,9 @@ export class EndpointScopes {
     const at = this.now();
     let entry = this.entries.get(tenantId);
     if (!entry || entry.expiresAtMs <= at) {
-      const spaces = await new AddressSpaceRepository(manager).all();
-      const subnets = await new SubnetRepository(manager).all();
+      const classifier = await tenantClassifierOf(manager);
       const macs = await new RouterInterfaceRepository(manager).allMacs();
-      const addressSpaces = spaces.map((s) => ({ cidr: s.cidr, kind: s.kind as AddressScope }));
-      entry = { classifier: new AddressClassifier({ addressSpaces, subnets }), routerMacs: new Set(macs), expiresAtMs: at + this.options.ttlMs };
+      entry = { classifier, routerMacs: new Set(macs), expiresAtMs: at + this.options.ttlMs };
       this.entries.set(tenantId, entry);
     }
     return endpointScopeOf(entry.classifier, entry.routerMacs, this.options.macAddressLimit);
