@@ -123,6 +123,21 @@ describe('buildBatchDelta over the tenant network (only internal hosts are endpo
     expect(few.profiles.has('mac:02:00:00:00:00:44')).toBe(true);
   });
 
+  it("takes a host's link-local addresses as no sign of a router, and makes no endpoint of them", () => {
+    const host = '02:00:00:00:00:66';
+    const delta = buildBatchDelta(
+      [
+        { ...base, srcAddress: 'fe80::1:2', srcMac: host, dstAddress: 'fe80::9' },
+        { ...base, srcAddress: '169.254.10.1', srcMac: host, dstAddress: '169.254.10.2' },
+        { ...base, srcMac: host },
+      ],
+      scope(),
+    );
+    expect(delta.routerMacs.size).toBe(0);
+    expect([...delta.profiles.keys()].sort()).toEqual(['ip:10.0.0.9', `mac:${host}`]);
+    expect(delta.profiles.get(`mac:${host}`)?.flows).toBe(1);
+  });
+
   it('never keys by a MAC already known as a router interface and does not report it again', () => {
     const delta = buildBatchDelta([{ ...base, srcMac: routerMac }], scope(4, [routerMac]));
     expect(delta.routerMacs.size).toBe(0);

@@ -94,9 +94,15 @@ interface Side {
   mac: string | null;
 }
 
+/** fe80::/10 and 169.254.0.0/16: on the link, never routed, so no sign that a MAC fronts other hosts. */
+function isLinkLocal(address: string): boolean {
+  const a = address.toLowerCase();
+  return a.startsWith('169.254.') || (a.indexOf(':') >= 0 && /^fe[89ab][0-9a-f]?:/.test(a));
+}
+
 /**
  * MACs that front more than one host: seen on a side whose address is external (the routed hop to the Internet or a
- * partner), or with more than `macAddressLimit` distinct internal addresses. Known router MACs are not reported again.
+ * partner; a link-local address is no such sign), or with more than `macAddressLimit` distinct internal addresses. Known router MACs are not reported again.
  */
 function detectRouterMacs(flows: readonly FlowBatchFlow[], scope: EndpointScope, internal: (address: string) => boolean): Map<string, RouterMacSighting> {
   const addresses = new Map<string, Set<string>>();
@@ -106,8 +112,9 @@ function detectRouterMacs(flows: readonly FlowBatchFlow[], scope: EndpointScope,
     const mac = normaliseMac(macText);
     if (mac === null || address === null || scope.routerMacs.has(mac)) return;
     if (atMs > (lastSeen.get(mac) ?? 0)) lastSeen.set(mac, atMs);
-    if (!internal(address)) external.set(mac, null);
-    else {
+    if (!internal(address)) {
+      if (!isLinkLocal(address)) external.set(mac, null);
+    } else {
       let set = addresses.get(mac);
       if (!set) addresses.set(mac, (set = new Set()));
       set.add(address.toLowerCase());
