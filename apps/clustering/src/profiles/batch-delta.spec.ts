@@ -108,6 +108,7 @@ describe('buildBatchDelta over the tenant network (only internal hosts are endpo
     const routed = { ...base, srcAddress: '10.1.0.9', srcMac: routerMac, dstAddress: '10.0.0.5', dstMac: '02:00:00:00:00:05' };
     const delta = buildBatchDelta([routed, fromInternet], scope());
     expect([...delta.routerMacs.entries()]).toEqual([[routerMac, { reason: 'external', internalAddresses: 1, lastSeenMs: 1_002_000 }]]);
+    expect([...delta.routerMacsSeen]).toEqual([routerMac]);
     expect([...delta.profiles.keys()].sort()).toEqual(['ip:10.1.0.9', 'mac:02:00:00:00:00:05']);
     expect(delta.sightings.get('ip:10.1.0.9')).toEqual({ address: '10.1.0.9', addressSeenMs: 1_002_000, mac: null });
     expect(delta.edges.map((e) => [e.clientKey, e.serverKey])).toEqual([['ip:10.1.0.9', 'mac:02:00:00:00:00:05']]);
@@ -141,6 +142,7 @@ describe('buildBatchDelta over the tenant network (only internal hosts are endpo
   it('never keys by a MAC already known as a router interface and does not report it again', () => {
     const delta = buildBatchDelta([{ ...base, srcMac: routerMac }], scope(4, [routerMac]));
     expect(delta.routerMacs.size).toBe(0);
+    expect([...delta.routerMacsSeen]).toEqual([routerMac]);
     expect([...delta.profiles.keys()].sort()).toEqual(['ip:10.0.0.5', 'ip:10.0.0.9']);
   });
 

@@ -56,6 +56,11 @@ export interface BatchDelta {
   externalSides: number;
   /** MACs not known before that the batch showed to be router interfaces. */
   routerMacs: Map<string, RouterMacSighting>;
+  /**
+   * Every router MAC, known or new, on an internal side of the batch: an endpoint another instance stored under one
+   * before it learnt the MAC is a router's is removed when the MAC is next seen.
+   */
+  routerMacsSeen: Set<string>;
 }
 
 /**
@@ -157,13 +162,17 @@ export function buildBatchDelta(flows: readonly FlowBatchFlow[], scope: Endpoint
   const routerMacs = detectRouterMacs(flows, scope, internal);
   const isRouter = (mac: string): boolean => scope.routerMacs.has(mac) || routerMacs.has(mac);
   let externalSides = 0;
+  const routerMacsSeen = new Set<string>();
   const sideOf = (address: string | null, macText: string | null | undefined): Side | null => {
     if (address !== null && !internal(address)) {
       externalSides++;
       return { endpoint: null, peer: `ip:${address.toLowerCase()}`, mac: null };
     }
     const mac = normaliseMac(macText);
-    if (mac !== null && !isRouter(mac)) return { endpoint: `mac:${mac}`, peer: `mac:${mac}`, mac };
+    if (mac !== null) {
+      if (!isRouter(mac)) return { endpoint: `mac:${mac}`, peer: `mac:${mac}`, mac };
+      routerMacsSeen.add(mac);
+    }
     if (address === null) return null;
     const key = `ip:${address.toLowerCase()}`;
     return { endpoint: key, peer: key, mac: null };
@@ -208,5 +217,6 @@ export function buildBatchDelta(flows: readonly FlowBatchFlow[], scope: Endpoint
     if (start > 0 && (edge.firstSeenMs === null || start < edge.firstSeenMs)) edge.firstSeenMs = start;
     if (end > 0 && (edge.lastSeenMs === null || end > edge.lastSeenMs)) edge.lastSeenMs = end;
   }
-  return { profiles, sightings, edges: [...edges.values()], externalSides, routerMacs };
+  for (const mac of routerMacs.keys()) routerMacsSeen.add(mac);
+  return { profiles, sightings, edges: [...edges.values()], externalSides, routerMacs, routerMacsSeen };
 }

@@ -296,6 +296,15 @@ describe('flow-batch consumer and endpoint profiles (real NATS JetStream and Pos
     await i.processor.process(batch(tenantId, connection('10.5.0.21', '10.4.0.1', 443, T0 + 90_000).map((f) => (f.srcAddress === '10.5.0.21' ? { ...f, srcMac: gateway } : { ...f, dstMac: gateway }))));
     expect((await storedProfiles(tenantId)).has('ip:10.5.0.21')).toBe(true);
     expect((await storedProfiles(tenantId)).has(`mac:${gateway}`)).toBe(false);
+
+    // An instance that has not read the router MAC yet (`before` read the tenant's scope before the gateway was
+    // recorded and keeps it for its TTL) stores an endpoint under it; the next instance to see the MAC as a router's
+    // removes it.
+    await before.processor.process(batch(tenantId, connection('10.5.0.22', '10.4.0.1', 443, T0 + 95_000, {}, gateway)));
+    expect((await storedProfiles(tenantId)).has(`mac:${gateway}`)).toBe(true);
+    await i.processor.process(batch(tenantId, connection('10.5.0.23', '10.4.0.1', 443, T0 + 99_000, {}, gateway)));
+    expect((await storedProfiles(tenantId)).has(`mac:${gateway}`)).toBe(false);
+    expect(await counterValue(i.metrics.routerEndpointsRemoved)).toBe(2);
   });
 
   it('classifies by the tenant inventory: an external address space inside 10/8 makes no endpoint', async () => {

@@ -48,7 +48,7 @@ export class FlowBatchProcessor {
       const delta = buildBatchDelta(event.flows, await this.scopes.scopeOf(tenantId, manager));
       const routers = new RouterInterfaceRepository(manager);
       await routers.record(tenantId, [...delta.routerMacs].map(([mac, r]) => ({ mac, ...r })));
-      const removedRouterEndpoints = await routers.removeMacEndpoints([...delta.routerMacs.keys()]);
+      const removedRouterEndpoints = await routers.removeMacEndpoints([...delta.routerMacsSeen].sort());
       const keys = [...delta.profiles.keys()].sort();
       const profiles = new EndpointProfileRepository(manager);
       await profiles.insertMissing(tenantId, keys, EMPTY_PROFILE);
