@@ -3,6 +3,7 @@ import { NetflowDecoder, SflowDecoder } from '@clarion/netflow';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@clarion/platform';
 import { join } from 'node:path';
 import { FlowCollector } from './collector/flow-collector';
+import { DirectoryEvents } from './events/directory-events';
 import { FlowBatchPublisher } from './events/flow-batch.publisher';
 import { IngestRatesReporter } from './events/ingest-rates.reporter';
 import { ExporterRegistry } from './exporters/exporter-registry';
@@ -14,6 +15,7 @@ import { FlowBatcher } from './storage/flow-batcher';
 import { FlowWriter } from './storage/flow-writer';
 import { TemplateStore } from './templates/template-store';
 import { ExporterTenantMap, parseExporterTenantMap } from './tenancy/exporter-tenant-map';
+import { DatabaseDirectorySource } from './tenancy/directory-source';
 import { TenantDirectory } from './tenancy/tenant-directory';
 import { kernelUdpSockets } from './udp/proc-net-udp';
 import { UdpListeners } from './udp/udp-listeners';
@@ -41,6 +43,7 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
   private sflow!: SflowDecoder;
   private spool!: FlowSpool;
   private tenants!: TenantDirectory;
+  private directoryEvents!: DirectoryEvents;
   private writer!: FlowWriter;
   private batcher!: FlowBatcher;
   private publisher!: FlowBatchPublisher;
@@ -78,8 +81,14 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
     });
     if (!this.spool.isEmpty) logger.info({ batches: this.spool.pendingBatches, bytes: this.spool.bytes }, 'spooled batches from an earlier run will be replayed');
     const map = new ExporterTenantMap(parseExporterTenantMap(env.INGEST_EXPORTER_TENANTS ?? ''), env.INGEST_DEFAULT_TENANT);
-    this.tenants = new TenantDirectory(map, database, join(env.INGEST_SPOOL_DIR, 'tenants.json'), logger);
+    this.tenants = new TenantDirectory(map, new DatabaseDirectorySource(database), join(env.INGEST_SPOOL_DIR, 'tenants.json'), logger, {
+      // A registration's sampling override is the decoder's configured rate for the exporter (used when it announces none).
+      samplingChanged: (address, rate) => this.decoder.setSamplingRate(address, rate ?? undefined),
+      lookedUp: (kind, outcome) => this.metrics.tenantLookups.inc({ kind, outcome }),
+    });
     await this.tenants.loadCache();
+    this.directoryEvents = new DirectoryEvents(this.runtime.nats, this.tenants, logger);
+    this.directoryEvents.start();
 
     const signer = this.runtime.callers.signer;
     this.publisher = new FlowBatchPublisher(
@@ -221,6 +230,7 @@ export class IngestPipeline implements OnApplicationBootstrap, BeforeApplication
     const { logger, env } = this.runtime;
     const deadline = Date.now() + Math.max(1_000, env.SHUTDOWN_GRACE_MS - 1_500);
     await this.listeners.close();
+    this.directoryEvents.stop();
     for (const t of this.timers) clearInterval(t);
     this.batcher.sealAll();
     const pendingRows = this.writer.pendingRows;

@@ -132,14 +132,18 @@ export class IngestEnv extends JetStreamServiceEnv {
 
   // ---- exporters and tenants -----------------------------------------------------------------------------------------
 
-  @EnvVar({ type: 'tenant slug', description: 'Tenant of exporters no INGEST_EXPORTER_TENANTS rule matches. Unset: such exporters are refused (counted, never decoded).' })
+  @EnvVar({
+    type: 'tenant slug',
+    description: 'Tenant of exporters neither registered through the API nor matched by an INGEST_EXPORTER_TENANTS rule. Unset: such exporters are refused (counted, never decoded).',
+  })
   @IsOptional()
   @Matches(TENANT_SLUG_PATTERN, { message: 'must be a tenant slug' })
   INGEST_DEFAULT_TENANT?: string;
 
   @EnvVar({
     type: 'comma-separated address[/prefix]=tenant-slug',
-    description: 'Static exporter to tenant map, e.g. `10.1.0.0/16=acme,192.0.2.7=beta`; the longest matching prefix wins.',
+    description:
+      'Bootstrap exporter to tenant map, e.g. `10.1.0.0/16=acme,192.0.2.7=beta`; the longest matching prefix wins. Exporters registered through the API (POST /api/v1/exporters) need no rule; a rule wins over another tenant\'s registration, and the API refuses to register an address a rule gives to another tenant.',
   })
   @IsOptional()
   @IsString()

@@ -51,11 +51,11 @@ export class ExporterResponse implements ExporterDto {
   @ApiProperty({ example: '192.0.2.1' })
   address: string;
 
-  @ApiProperty({ format: 'date-time' })
-  firstSeenAt: string;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'Null for a registered exporter that has sent nothing yet.' })
+  firstSeenAt: string | null;
 
-  @ApiProperty({ format: 'date-time' })
-  lastSeenAt: string;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  lastSeenAt: string | null;
 
   @ApiProperty()
   packets: number;
@@ -74,6 +74,21 @@ export class ExporterResponse implements ExporterDto {
 
   @ApiProperty({ type: [ExporterDomainResponse] })
   domains: ExporterDomainDto[];
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'When the tenant registered it; null for an exporter only seen (routed by the INGEST_EXPORTER_TENANTS configuration).' })
+  registeredAt: string | null;
+
+  @ApiProperty({ type: 'string', nullable: true })
+  name: string | null;
+
+  @ApiProperty({ type: 'string', format: 'uuid', nullable: true, description: 'Its site in the network inventory.' })
+  siteId: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: '1-in-N rate applied to its flows when it announces none (NetFlow v5 interval 0, v9/IPFIX without sampling options).' })
+  samplingOverride: number | null;
+
+  @ApiProperty({ description: 'A disabled exporter\'s packets are refused before they are decoded.' })
+  enabled: boolean;
 }
 
 export class ExporterPage extends PageOf(ExporterResponse) {}

@@ -12,10 +12,11 @@ import type { FlowBatcher } from '../storage/flow-batcher';
 import type { TemplateStore } from '../templates/template-store';
 import type { TenantDirectory, TenantLookup } from '../tenancy/tenant-directory';
 import { FlowCollector } from './flow-collector';
+import { DEFAULT_PENDING_LIMITS, PendingPackets } from './pending-packets';
 
 const TENANT = '6f1c1b7e-3b5c-4a59-9d0e-1a2b3c4d5e6f';
 
-function setup(maxInterfaces = 100) {
+function setup(maxInterfaces = 100, lookup?: (exporter: string) => TenantLookup, pending?: PendingPackets) {
   const registry = new Registry();
   const metrics = new IngestMetrics(registry);
   const decoder = new NetflowDecoder();
@@ -24,7 +25,7 @@ function setup(maxInterfaces = 100) {
   const activity: Array<{ exporter: string; records: number; lostRecords: number }> = [];
   const changed: string[] = [];
   const tenants = {
-    lookup: (exporter: string): TenantLookup => (exporter.startsWith('10.') ? { tenantId: TENANT, slug: 'acme' } : { refused: 'no_tenant' }),
+    lookup: lookup ?? ((exporter: string): TenantLookup => (exporter.startsWith('10.') ? { tenantId: TENANT, slug: 'acme' } : { refused: 'no_tenant' })),
   } as unknown as TenantDirectory;
   const batcher = { add: (tenantId: string, records: unknown[]) => added.push({ tenantId, records: records.length }) } as unknown as FlowBatcher;
   const exporters = {
@@ -35,7 +36,7 @@ function setup(maxInterfaces = 100) {
   } as unknown as ExporterRegistry;
   const templates = { markChanged: (exporter: string) => changed.push(exporter) } as unknown as TemplateStore;
   const interfaces = new SflowInterfaceMetrics(registry, maxInterfaces);
-  const collector = new FlowCollector(decoder, new SflowDecoder(), tenants, batcher, exporters, templates, metrics, interfaces, () => 1_764_000_000_000);
+  const collector = new FlowCollector(decoder, new SflowDecoder(), tenants, batcher, exporters, templates, metrics, interfaces, () => 1_764_000_000_000, pending);
   const value = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
     const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
     const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
@@ -97,7 +98,49 @@ const ipfix = (sequence: number, withTemplate: boolean) => {
   });
 };
 
+/** A lookup that is pending until `answer()` is called, then answers the tenant (or keeps pending when `stillPending`). */
+function firstSight(stillPending = false) {
+  let answer!: () => void;
+  const lookedUp = new Promise<void>((resolve) => (answer = resolve));
+  let known = false;
+  void lookedUp.then(() => (known = !stillPending));
+  const lookup = (): TenantLookup => (known ? { tenantId: TENANT, slug: 'acme' } : { pending: lookedUp });
+  return { lookup, answer: async () => { answer(); await new Promise((r) => setImmediate(r)); } };
+}
+
 describe('flow collector', () => {
+  it('holds the packets of an exporter looked up on first sight and decodes them in order once the lookup answers', async () => {
+    const sight = firstSight();
+    const { collector, added, value } = setup(100, sight.lookup);
+    collector.onPacket(ipfix(0, true), '10.7.7.7');
+    collector.onPacket(ipfix(1, false), '10.7.7.7');
+    expect(added).toEqual([]);
+    expect(collector.pendingBytes).toBeGreaterThan(0);
+    expect(await value('clarion_ingest_packets_held_total')).toBe(2);
+    await sight.answer();
+    // The template came with the first packet and is decoded first: the data after it decodes too.
+    expect(added).toEqual([
+      { tenantId: TENANT, records: 3 },
+      { tenantId: TENANT, records: 3 },
+    ]);
+    expect(await value('clarion_ingest_template_misses_total')).toBe(0);
+    expect(await value('clarion_ingest_packets_refused_total')).toBe(0);
+    expect(collector.pendingBytes).toBe(0);
+    collector.onPacket(ipfix(2, false), '10.7.7.7');
+    expect(added).toHaveLength(3);
+  });
+
+  it('refuses as tenant_unresolved what does not fit the wait, and a held packet whose lookup still knows nothing', async () => {
+    const sight = firstSight(true);
+    const { collector, added, value } = setup(100, sight.lookup, new PendingPackets({ ...DEFAULT_PENDING_LIMITS, perExporterPackets: 1 }));
+    collector.onPacket(ipfix(0, true), '10.8.8.8');
+    collector.onPacket(ipfix(1, false), '10.8.8.8');
+    expect(await value('clarion_ingest_packets_refused_total', { reason: 'tenant_unresolved' })).toBe(1);
+    await sight.answer();
+    expect(added).toEqual([]);
+    expect(await value('clarion_ingest_packets_refused_total', { reason: 'tenant_unresolved' })).toBe(2);
+  });
+
   it('decodes a packet into the tenant batch and counts it by version and exporter', async () => {
     const { collector, added, recorded, changed, value } = setup();
     collector.onPacket(ipfix(0, true), '::ffff:10.1.1.1');

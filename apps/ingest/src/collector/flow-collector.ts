@@ -6,15 +6,17 @@ import type { SflowInterfaceMetrics } from '../metrics/sflow-interface-metrics';
 import type { FlowBatcher } from '../storage/flow-batcher';
 import type { TemplateStore } from '../templates/template-store';
 import { normaliseExporterAddress } from '../tenancy/exporter-tenant-map';
+import { PendingPackets, type HeldPacket } from './pending-packets';
 import type { TenantDirectory } from '../tenancy/tenant-directory';
 
 const VERSION_LABEL: Record<number, string> = { 5: '5', 9: '9', 10: '10' };
 const SFLOW_LABEL = 'sflow';
 
 /**
- * The hot path: one export packet in, flows into the tenant's open batch. Refuses exporters without a tenant before
- * decoding (they cost no decoder state), decodes, and accounts for everything the packet produced (records, errors,
- * template misses, released held data, sequence loss) in metrics and the exporter registry.
+ * The hot path: one export packet in, flows into the tenant's open batch. Refuses exporters without a tenant (or
+ * disabled, or of a suspended tenant) before decoding (they cost no decoder state), holds the packets of an exporter
+ * or tenant being looked up on first sight, decodes, and accounts for everything the packet produced (records,
+ * errors, template misses, released held data, sequence loss) in metrics and the exporter registry.
  *
  * sFlow datagrams (told apart by their first four bytes, on any port) go to the sFlow decoder. Their tenant comes from
  * the datagram's source address, as for NetFlow, because the agent address inside is whatever the sender writes; the
@@ -36,12 +38,30 @@ export class FlowCollector {
     private readonly metrics: IngestMetrics,
     private readonly interfaces: SflowInterfaceMetrics,
     private readonly now: () => number = Date.now,
+    private readonly pending: PendingPackets = new PendingPackets(),
   ) {}
 
   /** One UDP payload from `sourceAddress`, received at `receivedAtMs` (now when omitted). Never throws. */
   onPacket(packet: Uint8Array, sourceAddress: string, receivedAtMs: number = this.now()): void {
-    const exporter = normaliseExporterAddress(sourceAddress);
+    this.route(packet, normaliseExporterAddress(sourceAddress), receivedAtMs, true);
+  }
+
+  /** Bytes of packets waiting for their tenant's lookup. */
+  get pendingBytes(): number {
+    return this.pending.heldBytes;
+  }
+
+  private route(packet: Uint8Array, exporter: string, receivedAtMs: number, mayHold: boolean): void {
     const tenant = this.tenants.lookup(exporter);
+    if ('pending' in tenant) {
+      // First sight of the exporter or its tenant: the packet waits for the lookup (once), then goes the way it says.
+      const release = (held: HeldPacket[]) => {
+        for (const p of held) this.route(p.packet, exporter, p.receivedAtMs, false);
+      };
+      if (mayHold && this.pending.hold(exporter, packet, receivedAtMs, tenant.pending, release)) this.metrics.packetsHeld.inc();
+      else this.metrics.packetsRefused.inc({ reason: 'tenant_unresolved' });
+      return;
+    }
     if ('refused' in tenant) {
       this.metrics.packetsRefused.inc({ reason: tenant.refused });
       return;

@@ -27,17 +27,22 @@ export function decodeExporterCursor(cursor: string): string {
   return address;
 }
 
-function toDto(row: ExporterRow): ExporterDto {
+export function toExporterDto(row: ExporterRow): ExporterDto {
   return {
     address: row.address,
-    firstSeenAt: row.firstSeenAt.toISOString(),
-    lastSeenAt: row.lastSeenAt.toISOString(),
+    firstSeenAt: row.firstSeenAt?.toISOString() ?? null,
+    lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     packets: Number(row.packets),
     records: Number(row.records),
     lostRecords: Number(row.lostRecords),
     decodeErrors: row.decodeErrors,
     samplingRate: row.samplingRate,
     domains: row.domains as ExporterDomainDto[],
+    registeredAt: row.registeredAt?.toISOString() ?? null,
+    name: row.name,
+    siteId: row.siteId,
+    samplingOverride: row.samplingOverride,
+    enabled: row.enabled,
   };
 }
 
@@ -50,7 +55,7 @@ export class ExporterQueryService {
     const limit = request.limit ?? DEFAULT_PAGE;
     const after = request.cursor === undefined ? undefined : decodeExporterCursor(request.cursor);
     const rows = await this.db.withTenant(request.actor.tenantId, (m) => new ExporterRepository(m).list(after, limit + 1));
-    const items = rows.slice(0, limit).map(toDto);
+    const items = rows.slice(0, limit).map(toExporterDto);
     const nextCursor = rows.length > limit ? encodeExporterCursor(items[items.length - 1].address) : null;
     return { items, nextCursor };
   }
@@ -58,6 +63,6 @@ export class ExporterQueryService {
   async get(request: GetExporterRequestDto): Promise<ExporterDto> {
     const row = await this.db.withTenant(request.actor.tenantId, (m) => new ExporterRepository(m).findByAddress(request.address));
     if (row === null) throw new DomainException(ErrorCode.NotFound, 'no such exporter');
-    return toDto(row);
+    return toExporterDto(row);
   }
 }

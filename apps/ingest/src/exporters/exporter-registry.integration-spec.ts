@@ -12,7 +12,8 @@ import { buildIpfixMessage, buildV5Packet, flowFieldValues, IPFIX_REALISTIC_FIEL
 import { buildSflowDatagram, sampledFrame, sampledHeaderRecord } from '../../../../libs/netflow/src/testing/sflow-builders';
 import { TemplateStore } from '../templates/template-store';
 import { ExporterTenantMap, parseExporterTenantMap } from '../tenancy/exporter-tenant-map';
-import { TenantDirectory } from '../tenancy/tenant-directory';
+import { DatabaseDirectorySource } from '../tenancy/directory-source';
+import { TenantDirectory, type TenantLookup } from '../tenancy/tenant-directory';
 import { ExporterQueryService, encodeExporterCursor } from './exporter-query.service';
 import { ExporterRegistry } from './exporter-registry';
 
@@ -53,7 +54,7 @@ describe('exporter registry and templates (PostgreSQL)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const directory = () => new TenantDirectory(new ExporterTenantMap(parseExporterTenantMap(`10.0.0.0/8=${slugA},192.0.2.0/24=${slugB}`), undefined), db, join(dir, 'tenants.json'), testLogger());
+  const directory = () => new TenantDirectory(new ExporterTenantMap(parseExporterTenantMap(`10.0.0.0/8=${slugA},192.0.2.0/24=${slugB}`), undefined), new DatabaseDirectorySource(db), join(dir, 'tenants.json'), testLogger());
 
   it('adds counters across flushes, merges decode errors by reason, and keeps each tenant to its exporters', async () => {
     const decoder = new NetflowDecoder();
@@ -165,15 +166,19 @@ describe('exporter registry and templates (PostgreSQL)', () => {
   });
 
   it('refuses exporters without a tenant, and tenants that do not exist, naming the reason', async () => {
-    const tenants = new TenantDirectory(new ExporterTenantMap(parseExporterTenantMap(`10.0.0.0/8=missing-${suffix}`), undefined), db, join(dir, 't2.json'), testLogger());
+    const tenants = new TenantDirectory(new ExporterTenantMap(parseExporterTenantMap(`10.0.0.0/8=missing-${suffix}`), undefined), new DatabaseDirectorySource(db), join(dir, 't2.json'), testLogger());
     await tenants.refresh();
+    // First sight: an unknown address's registration and an unknown slug are looked up before anything is refused.
+    const settled = async (answer: TenantLookup) => ('pending' in answer ? answer.pending : undefined);
+    await settled(tenants.lookup('192.0.2.1'));
     expect(tenants.lookup('192.0.2.1')).toEqual({ refused: 'no_tenant' });
+    await settled(tenants.lookup('10.1.1.1'));
     expect(tenants.lookup('10.1.1.1')).toEqual({ refused: 'tenant_unresolved', slug: `missing-${suffix}` });
     const known = directory();
     await known.refresh();
     expect(known.lookup('10.1.1.1')).toEqual({ tenantId: tenantA, slug: slugA });
     // The cache file lets a collector that boots without PostgreSQL still map its exporters.
-    const offline = new TenantDirectory(new ExporterTenantMap(parseExporterTenantMap(`10.0.0.0/8=${slugA}`), undefined), db, join(dir, 'tenants.json'), testLogger());
+    const offline = new TenantDirectory(new ExporterTenantMap(parseExporterTenantMap(`10.0.0.0/8=${slugA}`), undefined), new DatabaseDirectorySource(db), join(dir, 'tenants.json'), testLogger());
     await offline.loadCache();
     expect(offline.lookup('10.1.1.1')).toEqual({ tenantId: tenantA, slug: slugA });
   });

@@ -12,6 +12,8 @@ export class IngestMetrics {
   readonly records: Counter<'version' | 'exporter'>;
   readonly decodeErrors: Counter<'reason'>;
   readonly packetsRefused: Counter<'reason'>;
+  readonly packetsHeld: Counter;
+  readonly tenantLookups: Counter<'kind' | 'outcome'>;
   readonly templateMisses: Counter;
   readonly heldRecordsReleased: Counter;
   readonly heldSets: Gauge;
@@ -66,8 +68,21 @@ export class IngestMetrics {
     });
     this.packetsRefused = new Counter({
       name: 'clarion_ingest_packets_refused_total',
-      help: 'Packets not decoded because their exporter has no tenant (no_tenant) or its tenant is not known yet (tenant_unresolved).',
+      help:
+        'Packets not decoded because their exporter has no tenant (no_tenant), its tenant does not exist (tenant_unresolved, also when ' +
+        'the wait for a lookup overflows), the exporter is disabled (exporter_disabled) or its tenant suspended (tenant_suspended).',
       labelNames: ['reason'],
+      registers,
+    });
+    this.packetsHeld = new Counter({
+      name: 'clarion_ingest_packets_held_total',
+      help: 'Packets that waited for the first-sight lookup of their exporter or tenant before being routed.',
+      registers,
+    });
+    this.tenantLookups = new Counter({
+      name: 'clarion_ingest_tenant_lookups_total',
+      help: 'First-sight lookups of an exporter registration (kind=address) or tenant (kind=slug): found, absent, failed, or limited (over the rate, not asked).',
+      labelNames: ['kind', 'outcome'],
       registers,
     });
     this.templateMisses = new Counter({

@@ -57,13 +57,13 @@ export class TemplateStore {
   async restore(): Promise<RestoreOutcome> {
     const outcome: RestoreOutcome = { templates: 0, domains: 0, rejected: 0, skippedTemplates: 0 };
     const live = new Set(this.decoder.exportState().templates.map((t) => t.exporter));
-    for (const { slug, tenantId } of this.tenants.tenants()) {
+    for (const { tenantId } of this.tenants.tenants()) {
       const { templates, states } = await this.db.withTenant(tenantId, async (m) => ({
         templates: await new TemplateRepository(m).listAll(),
         states: await new ExporterRepository(m).samplingStates(),
       }));
       const belongs = (exporter: string): boolean => {
-        if (this.tenants.slugOf(exporter) !== slug) return false;
+        if (this.tenants.tenantIdOf(exporter) !== tenantId) return false;
         if (live.has(exporter)) {
           outcome.skippedTemplates++;
           return false;
@@ -73,7 +73,7 @@ export class TemplateStore {
       const snapshot = {
         formatVersion: 1 as const,
         templates: templates.filter((t) => belongs(t.exporter)) as TemplateSnapshot[],
-        domains: states.filter((s) => this.tenants.slugOf(s.address) === slug && !live.has(s.address)).flatMap((s) => s.samplingState),
+        domains: states.filter((s) => this.tenants.tenantIdOf(s.address) === tenantId && !live.has(s.address)).flatMap((s) => s.samplingState),
       };
       const result = this.decoder.importState(snapshot);
       outcome.templates += result.templates;

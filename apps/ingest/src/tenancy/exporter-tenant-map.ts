@@ -43,7 +43,7 @@ export function parseExporterTenantMap(text: string): ExporterTenantRule[] {
 
 /**
  * Finds the tenant slug of an exporter address: the most specific matching rule (longest prefix), else the default
- * slug, else undefined (the exporter is refused). Results are cached per address: exporters are few and send often.
+ * slug, else undefined. Rule lookups are cached per address: exporters are few and send often.
  */
 export class ExporterTenantMap {
   private readonly ordered: Array<{ rule: ExporterTenantRule; list: BlockList }>;
@@ -70,10 +70,21 @@ export class ExporterTenantMap {
     return [...all];
   }
 
+  /** The tenant slug of the address: its most specific rule, else the default. */
   slugOf(address: string): string | undefined {
+    return this.ruleSlugOf(address) ?? this.defaultSlug;
+  }
+
+  /** The default slug (INGEST_DEFAULT_TENANT), for addresses no rule names. */
+  get fallbackSlug(): string | undefined {
+    return this.defaultSlug;
+  }
+
+  /** The slug of the most specific rule naming the address, leaving the default out (undefined when no rule does). */
+  ruleSlugOf(address: string): string | undefined {
     if (this.cache.has(address)) return this.cache.get(address);
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    let slug = this.defaultSlug;
+    let slug: string | undefined;
     for (const { rule, list } of this.ordered) {
       if (rule.family === family && list.check(address, family)) {
         slug = rule.tenantSlug;

@@ -1150,7 +1150,7 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             /** @description Everything the user may do, from their roles. */
-            permissions: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
+            permissions: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "inventory:read" | "inventory:write" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
         };
         SessionResponse: {
             /** Format: uuid */
@@ -1296,7 +1296,7 @@ export interface components {
             /** @example nightly SGACL export */
             name: string;
             /** @description A subset of your own permissions. */
-            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
+            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "inventory:read" | "inventory:write" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
             /**
              * Format: date-time
              * @description When the key stops working; in the future. Never, when omitted.
@@ -1309,7 +1309,7 @@ export interface components {
             name: string;
             /** @description The public part of the key (`clr_<prefix>_...`), to recognise it. */
             prefix: string;
-            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
+            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "inventory:read" | "inventory:write" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
             /** @description User id of the creator; empty when another API key created it. */
             createdBy: string;
             /** Format: date-time */
@@ -1329,7 +1329,7 @@ export interface components {
             name: string;
             /** @description The public part of the key (`clr_<prefix>_...`), to recognise it. */
             prefix: string;
-            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
+            scopes: ("flows:read" | "exporters:read" | "exporters:write" | "endpoints:read" | "clusters:read" | "clusters:write" | "sgts:read" | "sgts:write" | "sgts:approve" | "policy:read" | "policy:write" | "policy:approve" | "jobs:run" | "identity:import" | "inventory:read" | "inventory:write" | "users:read" | "users:manage" | "apikeys:manage" | "retention:read" | "retention:manage" | "audit:read" | "flags:read" | "flags:manage" | "tenants:manage" | "system:read")[];
             /** @description User id of the creator; empty when another API key created it. */
             createdBy: string;
             /** Format: date-time */
@@ -1408,10 +1408,13 @@ export interface components {
         ExporterResponse: {
             /** @example 192.0.2.1 */
             address: string;
+            /**
+             * Format: date-time
+             * @description Null for a registered exporter that has sent nothing yet.
+             */
+            firstSeenAt: string | null;
             /** Format: date-time */
-            firstSeenAt: string;
-            /** Format: date-time */
-            lastSeenAt: string;
+            lastSeenAt: string | null;
             packets: number;
             records: number;
             lostRecords: number;
@@ -1421,6 +1424,21 @@ export interface components {
             };
             samplingRate: number | null;
             domains: components["schemas"]["ExporterDomainResponse"][];
+            /**
+             * Format: date-time
+             * @description When the tenant registered it; null for an exporter only seen (routed by the INGEST_EXPORTER_TENANTS configuration).
+             */
+            registeredAt: string | null;
+            name: string | null;
+            /**
+             * Format: uuid
+             * @description Its site in the network inventory.
+             */
+            siteId: string | null;
+            /** @description 1-in-N rate applied to its flows when it announces none (NetFlow v5 interval 0, v9/IPFIX without sampling options). */
+            samplingOverride: number | null;
+            /** @description A disabled exporter's packets are refused before they are decoded. */
+            enabled: boolean;
         };
         ExporterPage: {
             items: components["schemas"]["ExporterResponse"][];

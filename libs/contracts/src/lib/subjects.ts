@@ -37,6 +37,11 @@ export const Subjects = {
     status: 'clarion.ingest.status.v1',
     exportersList: 'clarion.ingest.exporters.list.v1',
     exportersGet: 'clarion.ingest.exporters.get.v1',
+    exportersRegister: 'clarion.ingest.exporters.register.v1',
+    exportersUpdate: 'clarion.ingest.exporters.update.v1',
+    exportersUnregister: 'clarion.ingest.exporters.unregister.v1',
+    exportersImport: 'clarion.ingest.exporters.import.v1',
+    exportersExport: 'clarion.ingest.exporters.export.v1',
     flowsQuery: 'clarion.ingest.flows.query.v1',
   },
   clustering: {

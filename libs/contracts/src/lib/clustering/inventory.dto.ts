@@ -278,7 +278,8 @@ export class InventoryImportRequestDto extends ActorRequestDto {
 }
 
 export interface InventoryImportResultDto {
-  kind: InventoryKind;
+  /** What was imported: an inventory kind, or exporters (the ingest service's registrations, in the same shape). */
+  kind: InventoryKind | 'exporters';
   dryRun: boolean;
   /** Whether the records were written: false on a dry run or when any record was rejected. */
   applied: boolean;
@@ -301,7 +302,7 @@ export class InventoryExportRequestDto extends ActorRequestDto {
 }
 
 export interface InventoryExportDto {
-  kind: InventoryKind;
+  kind: InventoryKind | 'exporters';
   format: InventoryFormat;
   records: number;
   content: string;

@@ -1,5 +1,7 @@
-import { IsInt, IsIP, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsIP, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { ActorRequestDto } from '../auth/auth.dto';
+import { INVENTORY_FORMATS, INVENTORY_IMPORT_MAX_CHARS, INVENTORY_NAME_PATTERN, type InventoryFormat } from '../clustering/inventory.dto';
+import { IsOmittable } from '../omittable';
 
 /** `clarion.ingest.exporters.list.v1`: the tenant's exporters, ordered by address, one page at a time. */
 export class ListExportersRequestDto extends ActorRequestDto {
@@ -36,10 +38,107 @@ export interface ExporterDomainDto {
   lostRecords: number;
 }
 
+/** The largest sampling interval an exporter can announce (IPFIX samplingPacketInterval is 32 bits; NetFlow fewer). */
+export const MAX_SAMPLING_RATE = 2_147_483_647;
+
+/**
+ * `clarion.ingest.exporters.register.v1`: the tenant claims an exporter address (one tenant per address across the
+ * platform: CONFLICT when another tenant registered it or INGEST_EXPORTER_TENANTS maps it to another tenant). Registering
+ * an address that is registered already updates it. Ingest applies it within a second, on every instance.
+ */
+export class RegisterExporterRequestDto extends ActorRequestDto {
+  @IsIP()
+  address: string;
+
+  @IsOptional()
+  @Matches(INVENTORY_NAME_PATTERN, { message: 'name must be 1-200 characters without control characters' })
+  name?: string | null;
+
+  /** A site of the tenant's inventory (NOT_FOUND when it has none such). */
+  @IsOptional()
+  @IsUUID()
+  siteId?: string | null;
+
+  /** 1-in-N rate applied to the exporter's flows when it announces none (NetFlow v5 interval 0, v9/IPFIX without sampling options). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_SAMPLING_RATE)
+  samplingOverride?: number | null;
+
+  /** A disabled exporter's packets are refused before they are decoded (counted as exporter_disabled). */
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+/** `clarion.ingest.exporters.update.v1`: NOT_FOUND unless the tenant registered the address. Left out = unchanged, null = cleared. */
+export class UpdateExporterRequestDto extends ActorRequestDto {
+  @IsIP()
+  address: string;
+
+  @IsOptional()
+  @Matches(INVENTORY_NAME_PATTERN, { message: 'name must be 1-200 characters without control characters' })
+  name?: string | null;
+
+  @IsOptional()
+  @IsUUID()
+  siteId?: string | null;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_SAMPLING_RATE)
+  samplingOverride?: number | null;
+
+  @IsOmittable()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+/** `clarion.ingest.exporters.unregister.v1`: the registration goes; counters of an exporter that sent flows stay. */
+export class UnregisterExporterRequestDto extends ActorRequestDto {
+  @IsIP()
+  address: string;
+}
+
+/** `clarion.ingest.exporters.import.v1`: registrations upserted by address, all or nothing (as the inventory import). */
+export class ExporterImportRequestDto extends ActorRequestDto {
+  @IsIn(INVENTORY_FORMATS)
+  format: InventoryFormat;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(INVENTORY_IMPORT_MAX_CHARS)
+  content: string;
+
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+/** `clarion.ingest.exporters.export.v1`: every registered exporter in the import's format. */
+export class ExporterExportRequestDto extends ActorRequestDto {
+  @IsIn(INVENTORY_FORMATS)
+  format: InventoryFormat;
+}
+
+/**
+ * Payload of `clarion.ingest.exporters.changed.v1` (core NATS, from the ingest instance that made the change to every
+ * instance): the registration of `address` as it now is, or null when it was removed.
+ */
+export interface ExporterChangedEvent {
+  tenantId: string;
+  address: string;
+  registration: { enabled: boolean; samplingOverride: number | null } | null;
+  at: string;
+}
+
 export interface ExporterDto {
   address: string;
-  firstSeenAt: string;
-  lastSeenAt: string;
+  /** Null for a registered exporter that has sent nothing yet. */
+  firstSeenAt: string | null;
+  lastSeenAt: string | null;
   packets: number;
   records: number;
   /** Records lost according to sequence numbers, all domains together, since the exporter was first seen. */
@@ -49,4 +148,10 @@ export interface ExporterDto {
   /** The domain-wide sampling rate, when every domain that announces one agrees; else the largest; null when none. */
   samplingRate: number | null;
   domains: ExporterDomainDto[];
+  /** When the tenant registered it; null for an exporter only seen (routed by INGEST_EXPORTER_TENANTS). */
+  registeredAt: string | null;
+  name: string | null;
+  siteId: string | null;
+  samplingOverride: number | null;
+  enabled: boolean;
 }
