@@ -1,5 +1,5 @@
 import { PERMISSIONS, ROLE_PERMISSIONS, type Permission } from '@clarion/contracts';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { GATEWAY_CONTROLLERS } from '../src/gateway.module';
 import { routeTable, type RouteEntry } from '../src/http/route-table';
 import { waitFor } from '@clarion/testing';
@@ -29,9 +29,9 @@ import { signInAtProvider, TestOidcProvider } from './support/oidc-provider';
  */
 
 const ROUTES = routeTable(GATEWAY_CONTROLLERS);
-const ACTORS = ['anonymous', 'viewer', 'analyst', 'admin', 'otherTenantAdmin', 'apiKeyWithScope', 'apiKeyWithoutScope'] as const;
+const ACTORS = ['anonymous', 'viewer', 'analyst', 'admin', 'superadmin', 'otherTenantAdmin', 'apiKeyWithScope', 'apiKeyWithoutScope'] as const;
 type Actor = (typeof ACTORS)[number];
-type UserActor = 'viewer' | 'analyst' | 'admin' | 'otherTenantAdmin';
+type UserActor = 'viewer' | 'analyst' | 'admin' | 'superadmin' | 'otherTenantAdmin';
 const ADMIN_PERMISSIONS = ROLE_PERMISSIONS.admin;
 
 const strongPassword = () => `e2e-${randomBytes(9).toString('base64url')}-Harbor-57`;
@@ -54,6 +54,12 @@ interface World {
   sgtValue: number;
   /** The start of the time range holding the flows sent to tenant A. */
   flowsFrom: string;
+  /** Tenant A's inventory: a site, an address space and a subnet (their names carry tenant A's marker). */
+  siteId: string;
+  addressSpaceId: string;
+  subnetId: string;
+  /** A tenant a superadmin created for the matrix (renamed by it). */
+  matrixTenantId: string;
 }
 
 interface Sample {
@@ -79,6 +85,8 @@ interface Sample {
    */
   fresh?: boolean;
   after?: (answer: Answer) => void;
+  /** Platform-wide (tenants): a superadmin of tenant A rightly sees other tenants, so the foreign-marker check is off. */
+  platformWide?: boolean;
 }
 
 const isUserActor = (actor: Actor): actor is UserActor => actor !== 'anonymous' && !actor.startsWith('apiKey');
@@ -168,6 +176,31 @@ const SAMPLES: Record<string, (w: World, actor: Actor) => Sample | Promise<Sampl
   'GET /api/v1/exporters': () => ({ path: '/api/v1/exporters', query: { limit: '10' } }),
   // Tenant A's flows come from 127.0.0.1; tenant B has no such exporter.
   'GET /api/v1/exporters/:address': () => ({ path: '/api/v1/exporters/127.0.0.1', tenantScoped: true }),
+  // Documentation addresses of 2001:db8::/32, new for every call: each actor's tenant may register its own.
+  'POST /api/v1/exporters': () => ({ path: '/api/v1/exporters', body: { address: matrixExporterAddress(), name: 'matrix exporter' }, status: 201 }),
+  'POST /api/v1/exporters/import': () => ({ path: '/api/v1/exporters/import', body: { format: 'csv', content: `address,name\r\n${matrixExporterAddress()},matrix import\r\n` } }),
+  'GET /api/v1/exporters/export': () => ({ path: '/api/v1/exporters/export', query: { format: 'csv' } }),
+  // 127.0.0.1 is registered by tenant A (beforeAll); only its name is touched, so its flows keep coming.
+  'PATCH /api/v1/exporters/:address': () => ({ path: '/api/v1/exporters/127.0.0.1', body: { name: 'loopback (matrix)' }, tenantScoped: true }),
+  'DELETE /api/v1/exporters/:address': async (w) => {
+    const address = matrixExporterAddress();
+    const created = await call(w.base, '/api/v1/exporters', { method: 'POST', headers: apiKeyHeader(w.adminKey), body: { address } });
+    if (created.status !== 201) throw new Error(`could not register an exporter: ${created.status} ${created.text}`);
+    return { path: `/api/v1/exporters/${encodeURIComponent(address)}`, tenantScoped: true };
+  },
+  ...inventorySamples('sites', (w) => w.siteId, () => ({ name: `Matrix Site ${randomBytes(6).toString('hex')}`, kind: 'campus' }), 'name,kind\r\nMatrix Imported Campus,campus\r\n'),
+  ...inventorySamples(
+    'address-spaces',
+    (w) => w.addressSpaceId,
+    () => ({ cidr: `2001:db8:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::/64`, name: 'Matrix space', kind: 'external' }),
+    'cidr,name,kind\r\n198.51.100.0/24,Matrix imported space,external\r\n',
+  ),
+  'GET /api/v1/address-spaces/classify': () => ({ path: '/api/v1/address-spaces/classify', query: { address: '10.77.0.1' } }),
+  ...inventorySamples('subnets', (w) => w.subnetId, () => ({ cidr: `10.${randomInt(100, 250)}.${randomInt(0, 256)}.0/24`, purpose: 'user' }), 'cidr,purpose\r\n10.250.250.0/24,server\r\n'),
+  'GET /api/v1/tenants': () => ({ path: '/api/v1/tenants', query: { limit: '500' }, platformWide: true }),
+  'POST /api/v1/tenants': () => ({ path: '/api/v1/tenants', body: { slug: `matrix-${randomBytes(6).toString('hex')}`, name: 'Matrix Tenant' }, status: 201, platformWide: true }),
+  'GET /api/v1/tenants/:id': (w) => ({ path: `/api/v1/tenants/${w.matrixTenantId}`, platformWide: true }),
+  'PATCH /api/v1/tenants/:id': (w) => ({ path: `/api/v1/tenants/${w.matrixTenantId}`, body: { name: `Matrix Tenant ${randomBytes(3).toString('hex')}` }, platformWide: true }),
   'GET /api/v1/flows': (w) => ({ path: '/api/v1/flows', query: { from: w.flowsFrom, limit: '5' } }),
   // Tenant A has streamed export switched on, tenant B not (set here: the flags route's own sample switches it on).
   'GET /api/v1/flows/export': async (w, actor) => {
@@ -210,6 +243,37 @@ const SAMPLES: Record<string, (w: World, actor: Actor) => Sample | Promise<Sampl
     body: { format: 'csv', content: 'mac,ip,device_type,user,groups\n00:11:22:33:44:55,10.77.0.9,printer,,\n' },
   }),
 };
+
+/** An address of 2001:db8::/32 (documentation) no other call uses. */
+function matrixExporterAddress(): string {
+  return `2001:db8:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::1`;
+}
+
+/**
+ * The seven routes of an inventory kind: list, create (a fresh record per call), import (the same content every time:
+ * created once, then unchanged), export, and one record of tenant A read, changed and (a fresh one) deleted.
+ */
+function inventorySamples(
+  kind: 'sites' | 'address-spaces' | 'subnets',
+  idOf: (w: World) => string,
+  fresh: () => Record<string, unknown>,
+  csv: string,
+): Record<string, (w: World, actor: Actor) => Sample | Promise<Sample>> {
+  const base = `/api/v1/${kind}`;
+  return {
+    [`GET ${base}`]: () => ({ path: base, query: { limit: '100' } }),
+    [`POST ${base}`]: () => ({ path: base, body: fresh(), status: 201 }),
+    [`POST ${base}/import`]: () => ({ path: `${base}/import`, body: { format: 'csv', content: csv } }),
+    [`GET ${base}/export`]: () => ({ path: `${base}/export`, query: { format: 'json' } }),
+    [`GET ${base}/:id`]: (w) => ({ path: `${base}/${idOf(w)}`, tenantScoped: true }),
+    [`PATCH ${base}/:id`]: (w) => ({ path: `${base}/${idOf(w)}`, body: { description: 'touched by the matrix' }, tenantScoped: true }),
+    [`DELETE ${base}/:id`]: async (w) => {
+      const created = await call(w.base, base, { method: 'POST', headers: apiKeyHeader(w.adminKey), body: fresh() });
+      if (created.status !== 201) throw new Error(`could not create in ${base}: ${created.status} ${created.text}`);
+      return { path: `${base}/${(created.json as { id: string }).id}`, tenantScoped: true };
+    },
+  };
+}
 
 /** Flows sent to tenant A over UDP (NetFlow v5 from 127.0.0.1), ending 1..5 minutes ago. */
 const SENT_FLOWS = [443, 53, 22, 9100, 8443].map((dstPort, i) => ({
@@ -274,13 +338,17 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
     tenant: { a: `rbac-a-${run}`, b: `rbac-b-${run}` },
     tenantId: { a: '', b: '' },
     domain: { a: `a-${run}.e2e.example`, b: `b-${run}.e2e.example` },
-    email: { viewer: '', analyst: '', admin: '', otherTenantAdmin: '' },
+    email: { viewer: '', analyst: '', admin: '', superadmin: '', otherTenantAdmin: '' },
     password: new Map(),
-    token: { viewer: '', analyst: '', admin: '', otherTenantAdmin: '' },
+    token: { viewer: '', analyst: '', admin: '', superadmin: '', otherTenantAdmin: '' },
     targetUserId: '',
     adminKey: '',
     sgtValue: 0,
     flowsFrom: '',
+    siteId: '',
+    addressSpaceId: '',
+    subnetId: '',
+    matrixTenantId: '',
   };
   /** API keys of tenant A by their sorted scopes. */
   const keys = new Map<string, string>();
@@ -290,7 +358,9 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
   async function keyWith(scopes: readonly Permission[]): Promise<string> {
     const id = [...scopes].sort().join(',');
     if (!keys.has(id)) {
-      const res = await call(w.base, '/api/v1/api-keys', { method: 'POST', headers: bearer(w.token.admin), body: { name: `matrix key ${w.domain.a}`, scopes } });
+      // Keys holding what an admin does not (tenants:manage) are made by the superadmin: nobody grants more than they hold.
+      const creator = scopes.every((p) => ADMIN_PERMISSIONS.includes(p)) ? w.token.admin : w.token.superadmin;
+      const res = await call(w.base, '/api/v1/api-keys', { method: 'POST', headers: bearer(creator), body: { name: `matrix key ${w.domain.a}`, scopes } });
       if (res.status !== 201) throw new Error(`could not create a key with ${id}: ${res.text}`);
       keys.set(id, (res.json as { key: string }).key);
     }
@@ -302,9 +372,11 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
     const issuer = (await provider.start()).issuer;
     w.issuer = issuer;
     w.email.admin = `root@${w.domain.a}`;
+    w.email.superadmin = `platform@${w.domain.a}`;
     w.email.otherTenantAdmin = `root@${w.domain.b}`;
-    for (const actor of ['admin', 'otherTenantAdmin'] as const) w.password.set(w.email[actor], strongPassword());
+    for (const actor of ['admin', 'superadmin', 'otherTenantAdmin'] as const) w.password.set(w.email[actor], strongPassword());
     createAdminWithCli(w.tenant.a, w.email.admin, w.password.get(w.email.admin)!);
+    createAdminWithCli(w.tenant.a, w.email.superadmin, w.password.get(w.email.superadmin)!, 'superadmin');
     createAdminWithCli(w.tenant.b, w.email.otherTenantAdmin, w.password.get(w.email.otherTenantAdmin)!);
     // The matrix signs in far more often than a person would: the auth service's own per-address throttle is raised too.
     stack = await startStack({
@@ -316,6 +388,7 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
     });
     w.base = stack.bases[0]!;
     w.token.admin = (await login(w.base, w.tenant.a, w.email.admin, w.password.get(w.email.admin)!)).accessToken;
+    w.token.superadmin = (await login(w.base, w.tenant.a, w.email.superadmin, w.password.get(w.email.superadmin)!)).accessToken;
     w.token.otherTenantAdmin = (await login(w.base, w.tenant.b, w.email.otherTenantAdmin, w.password.get(w.email.otherTenantAdmin)!)).accessToken;
     for (const role of ['viewer', 'analyst'] as const) {
       w.email[role] = `${role}@${w.domain.a}`;
@@ -359,6 +432,21 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
     const sgt = await asAdmin('/api/v1/sgts', 'POST', { name: `Matrix_Printers_${run}`, category: 'devices', description: 'matrix' });
     expect(sgt.status).toBe(201);
     w.sgtValue = (sgt.json as { value: number }).value;
+    // Tenant A's inventory, named with its marker so that another tenant seeing any of it fails the matrix.
+    const site = await asAdmin('/api/v1/sites', 'POST', { name: `HQ ${w.domain.a}`, kind: 'campus', timeZone: 'Europe/Zurich' });
+    expect(site.status).toBe(201);
+    w.siteId = (site.json as { id: string }).id;
+    const space = await asAdmin('/api/v1/address-spaces', 'POST', { cidr: '10.200.0.0/16', name: `Partner VPN ${w.domain.a}`, kind: 'external' });
+    expect(space.status).toBe(201);
+    w.addressSpaceId = (space.json as { id: string }).id;
+    const subnet = await asAdmin('/api/v1/subnets', 'POST', { cidr: '10.77.0.0/24', name: `Users ${w.domain.a}`, siteId: w.siteId, vlan: 77, purpose: 'user' });
+    expect(subnet.status).toBe(201);
+    w.subnetId = (subnet.json as { id: string }).id;
+    // The exporter whose flows tenant A receives (by INGEST_DEFAULT_TENANT) is registered by it too.
+    expect((await asAdmin('/api/v1/exporters', 'POST', { address: '127.0.0.1', name: `loopback ${w.domain.a}`, siteId: w.siteId })).status).toBe(201);
+    const matrixTenant = await call(w.base, '/api/v1/tenants', { method: 'POST', headers: bearer(w.token.superadmin), body: { slug: `matrix-${run}`, name: 'Matrix Tenant' } });
+    expect(matrixTenant.status).toBe(201);
+    w.matrixTenantId = (matrixTenant.json as { id: string }).id;
   });
 
   afterAll(async () => {
@@ -367,7 +455,7 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
   });
 
   function permissionsOf(actor: Actor, route: RouteEntry, keyScopes: readonly Permission[]): readonly string[] {
-    if (actor === 'viewer' || actor === 'analyst' || actor === 'admin') return ROLE_PERMISSIONS[actor];
+    if (actor === 'viewer' || actor === 'analyst' || actor === 'admin' || actor === 'superadmin') return ROLE_PERMISSIONS[actor];
     if (actor === 'otherTenantAdmin') return ADMIN_PERMISSIONS;
     return actor === 'anonymous' ? [] : keyScopes;
   }
@@ -422,7 +510,7 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
         if (!expected.includes(answer.status)) mismatches.push(`${actor}: expected ${expected.join(' or ')}, got ${answer.status} ${answer.text.slice(0, 200)}`);
         if (answer.status >= 400 && !answer.headers.get('content-type')?.includes('application/problem+json')) mismatches.push(`${actor}: an error that is not problem+json`);
         // Another tenant's data never appears: tenant ids and email domains are markers no request of the other tenant carries.
-        if (answer.status < 300 && actor !== 'anonymous') {
+        if (answer.status < 300 && actor !== 'anonymous' && !sample.platformWide) {
           const foreign = actor === 'otherTenantAdmin' ? [w.tenantId.a, w.domain.a] : [w.tenantId.b, w.domain.b];
           for (const marker of foreign) if (answer.text.includes(marker)) mismatches.push(`${actor}: the answer holds the other tenant's ${marker}`);
         }
@@ -458,6 +546,39 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
       const users = (await asAdmin('/api/v1/users')).json as { items: Array<{ id: string; status: string }> };
       expect(users.items.find((u) => u.id === w.targetUserId)?.status).toBe('active');
     });
+
+    it("keeps each tenant's inventory and exporters to it: lists, exports, classification and the address it registered", async () => {
+      const b = bearer(w.token.otherTenantAdmin);
+      for (const path of ['/api/v1/sites', '/api/v1/address-spaces', '/api/v1/subnets', '/api/v1/exporters', '/api/v1/exporters/export', '/api/v1/sites/export', '/api/v1/subnets/export']) {
+        const res = await call(w.base, path, { headers: b });
+        expect({ path, status: res.status, leaked: res.text.includes(w.domain.a) }).toEqual({ path, status: 200, leaked: false });
+      }
+      const mine = (await asAdmin('/api/v1/sites/export?format=json')).json as Array<{ name: string }>;
+      expect(mine.map((r) => r.name)).toContain(`HQ ${w.domain.a}`);
+      // Tenant A's inventory says 10.200.0.0/16 is a partner's; tenant B has defined nothing, so the default (private) applies.
+      expect((await asAdmin('/api/v1/address-spaces/classify?address=10.200.1.1')).json).toMatchObject({ scope: 'external', basis: 'address_space', addressSpace: { name: `Partner VPN ${w.domain.a}` } });
+      expect((await asAdmin('/api/v1/address-spaces/classify?address=10.77.0.9')).json).toMatchObject({ scope: 'internal', basis: 'subnet', subnet: { vlan: 77 }, site: { id: w.siteId } });
+      expect((await call(w.base, '/api/v1/address-spaces/classify', { headers: b, query: { address: '10.200.1.1' } })).json).toMatchObject({ scope: 'internal', basis: 'default', addressSpace: null, site: null });
+      // One tenant per exporter address: B cannot take A's.
+      const taken = await call(w.base, '/api/v1/exporters', { method: 'POST', headers: b, body: { address: '127.0.0.1' } });
+      expect([taken.status, (taken.json as { code: string }).code]).toEqual([409, 'CONFLICT']);
+      // A site of another tenant is no site.
+      expect((await call(w.base, '/api/v1/subnets', { method: 'POST', headers: b, body: { cidr: '10.66.0.0/24', siteId: w.siteId } })).status).toBe(404);
+    });
+
+    it('imports a CSV sent as the body itself, with a dry run from the query, and answers a reason per rejected line', async () => {
+      const csv = 'name,kind,parent\r\nDry Building,building,HQ ' + w.domain.a + '\r\nBad One,floor,\r\n';
+      const dry = await call(w.base, '/api/v1/sites/import', { method: 'POST', headers: { ...bearer(w.token.admin), 'content-type': 'text/csv' }, query: { dryRun: 'true' }, rawBody: csv });
+      expect(dry.status).toBe(200);
+      expect(dry.json).toMatchObject({ kind: 'sites', dryRun: true, applied: false, records: 2, created: 1, rejectedCount: 1, rejected: [{ at: 3, reason: expect.stringContaining("not 'floor'") }] });
+      const fixed = csv.replace('Bad One,floor', 'Good One,branch');
+      const applied = await call(w.base, '/api/v1/sites/import', { method: 'POST', headers: { ...bearer(w.token.admin), 'content-type': 'text/csv' }, rawBody: fixed });
+      expect(applied.json).toMatchObject({ applied: true, created: 2, rejectedCount: 0 });
+      const exported = await call(w.base, '/api/v1/sites/export', { headers: bearer(w.token.viewer) });
+      expect(exported.headers.get('content-type')).toMatch(/^text\/csv/);
+      expect(exported.headers.get('content-disposition')).toBe('attachment; filename="clarion-sites.csv"');
+      expect(exported.text).toContain(`Dry Building,building,HQ ${w.domain.a}`);
+    });
   });
 
   describe('audit of state-changing calls', () => {
@@ -472,6 +593,17 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
       const id = (created.json as { id: string }).id;
       const events = await eventsOf('http.post.api.v1.api-keys');
       expect(events).toContainEqual(expect.objectContaining({ actorType: 'user', target: id, outcome: 'success', details: { via: 'http' } }));
+    });
+
+    it('records inventory, exporter and tenant changes: the route with its target, and the tenant change in both tenants', async () => {
+      expect(await eventsOf('http.post.api.v1.sites')).toContainEqual(expect.objectContaining({ target: w.siteId, outcome: 'success', actorType: 'user' }));
+      expect(await eventsOf('http.post.api.v1.exporters')).toContainEqual(expect.objectContaining({ target: '127.0.0.1', outcome: 'success' }));
+      expect(await eventsOf('http.patch.api.v1.subnets.:id')).toContainEqual(expect.objectContaining({ target: w.subnetId, outcome: 'success' }));
+      expect(await eventsOf('tenant.create')).toContainEqual(expect.objectContaining({ target: w.matrixTenantId, outcome: 'success', details: expect.objectContaining({ slug: `matrix-${run}` }) }));
+      expect(await eventsOf('http.post.api.v1.tenants')).toContainEqual(expect.objectContaining({ target: w.matrixTenantId, outcome: 'success' }));
+      // The viewer may read the inventory but not change it: denied, and recorded as such.
+      expect((await call(w.base, `/api/v1/sites/${w.siteId}`, { method: 'DELETE', headers: bearer(w.token.viewer) })).status).toBe(403);
+      expect(await eventsOf('http.delete.api.v1.sites.:id')).toContainEqual(expect.objectContaining({ target: w.siteId, outcome: 'denied' }));
     });
 
     it('records a denial when the credential lacks the permission, and a failure when the service refuses', async () => {

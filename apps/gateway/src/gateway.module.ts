@@ -26,6 +26,9 @@ import { HealthController } from './health/health.controller';
 import { AccessGuard } from './http/access.guard';
 import { CsvBodyParser } from './identity/csv-body.parser';
 import { IdentityController } from './identity/identity.controller';
+import { AddressSpacesController } from './inventory/address-spaces.controller';
+import { SitesController } from './inventory/sites.controller';
+import { SubnetsController } from './inventory/subnets.controller';
 import { ClusteringJobsController } from './jobs/jobs.controller';
 import { PolicyController } from './policy/policy.controller';
 import { RequestTimeoutInterceptor } from './http/request-timeout.interceptor';
@@ -34,6 +37,7 @@ import { SgtsController } from './sgts/sgts.controller';
 import { SsoController } from './sso/sso.controller';
 import { SystemController } from './system/system.controller';
 import { SystemService } from './system/system.service';
+import { TenantsController } from './tenants/tenants.controller';
 import { UsersController } from './users/users.controller';
 
 /** Every controller of the gateway; the route table (and with it the RBAC matrix and OpenAPI document) is read from these. */
@@ -55,6 +59,10 @@ export const GATEWAY_CONTROLLERS = [
   PolicyController,
   ClusteringJobsController,
   IdentityController,
+  SitesController,
+  AddressSpacesController,
+  SubnetsController,
+  TenantsController,
   DocsController,
 ];
 

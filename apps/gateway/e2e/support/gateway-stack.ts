@@ -127,9 +127,10 @@ export async function sendToIngest(port: number, packets: readonly Uint8Array[])
   }
 }
 
-/** Creates a tenant (if new) and its admin with the CLI, as an operator would. */
-export function createAdminWithCli(tenant: string, email: string, password: string): void {
-  execFileSync(process.execPath, [resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js'), 'admin', 'create', '--tenant', tenant, '--email', email, '--name', 'E2E Admin', '--password-stdin'], {
+/** Creates a tenant (if new) and its admin (or superadmin) with the CLI, as an operator would. */
+export function createAdminWithCli(tenant: string, email: string, password: string, role: 'admin' | 'superadmin' = 'admin'): void {
+  const cli = resolve(REPO_ROOT, 'dist/apps/auth/src/cli/clarion-cli.js');
+  execFileSync(process.execPath, [cli, 'admin', 'create', '--tenant', tenant, '--email', email, '--name', 'E2E Admin', '--role', role, '--password-stdin'], {
     input: password,
     env: { PATH: process.env['PATH'] ?? '', ...COMMON_ENV, DATABASE_URL: TestInfra.serviceUrl('auth') },
     stdio: ['pipe', 'ignore', 'pipe'],

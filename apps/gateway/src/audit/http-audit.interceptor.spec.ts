@@ -71,10 +71,11 @@ describe('HttpAuditInterceptor', () => {
 });
 
 describe('auditTarget', () => {
-  it('names the target by its path parameters, else by the created resource\'s id, else by its numeric value (SGTs)', () => {
+  it('names the target by its path parameters, else by the created resource\'s id, else by its numeric value (SGTs) or address (exporters)', () => {
     expect(auditTarget({ value: '42' }, { value: 42, id: 'x' })).toBe('42');
     expect(auditTarget({}, { id: 'c-1f' })).toBe('c-1f');
     expect(auditTarget({}, { value: 42, name: 'PRINTERS' })).toBe('42');
+    expect(auditTarget({}, { address: '192.0.2.1', name: 'core-sw-1' })).toBe('192.0.2.1');
     expect(auditTarget({}, { updated: 3, unknown: [] })).toBeUndefined();
     expect(auditTarget(undefined, undefined)).toBeUndefined();
   });

@@ -9,9 +9,10 @@ export function auditTarget(params: unknown, result?: unknown): string | undefin
     .filter((v): v is string => typeof v === 'string' && v.length > 0)
     .join('/');
   if (fromPath) return fromPath;
-  // The created resource: most have a string id; an SGT is named by its numeric value.
-  const created = result as { id?: unknown; value?: unknown } | undefined;
+  // The created resource: most have a string id; an SGT is named by its numeric value, an exporter by its address.
+  const created = result as { id?: unknown; value?: unknown; address?: unknown } | undefined;
   if (typeof created?.id === 'string') return created.id;
+  if (typeof created?.address === 'string') return created.address;
   return typeof created?.value === 'number' ? String(created.value) : undefined;
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsIP, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import type { ExporterDomainDto, ExporterDto } from '@clarion/contracts';
+import { IsBoolean, IsInt, IsIP, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { INVENTORY_NAME_PATTERN, IsOmittable, MAX_SAMPLING_RATE, type ExporterDomainDto, type ExporterDto } from '@clarion/contracts';
 import { QueryInt } from '../endpoints/query-value.transform';
 import { PageOf } from '../http/page.dto';
 
@@ -92,3 +92,57 @@ export class ExporterResponse implements ExporterDto {
 }
 
 export class ExporterPage extends PageOf(ExporterResponse) {}
+
+const NAME_MESSAGE = 'name must be 1-200 characters without control characters';
+
+export class RegisterExporterBodyDto {
+  @ApiProperty({ example: '192.0.2.1', description: 'The address its packets come from (one tenant per address across the platform).' })
+  @IsIP()
+  address: string;
+
+  @ApiPropertyOptional({ type: 'string', nullable: true, minLength: 1, maxLength: 200, example: 'core-sw-1' })
+  @IsOptional()
+  @Matches(INVENTORY_NAME_PATTERN, { message: NAME_MESSAGE })
+  name?: string | null;
+
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', nullable: true, description: 'A site of the network inventory.' })
+  @IsOptional()
+  @IsUUID()
+  siteId?: string | null;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_SAMPLING_RATE, nullable: true, description: '1-in-N rate applied when the exporter announces none.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_SAMPLING_RATE)
+  samplingOverride?: number | null;
+
+  @ApiPropertyOptional({ default: true, description: "A disabled exporter's packets are refused before they are decoded." })
+  @IsOmittable()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class UpdateExporterBodyDto {
+  @ApiPropertyOptional({ type: 'string', nullable: true, minLength: 1, maxLength: 200 })
+  @IsOptional()
+  @Matches(INVENTORY_NAME_PATTERN, { message: NAME_MESSAGE })
+  name?: string | null;
+
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', nullable: true })
+  @IsOptional()
+  @IsUUID()
+  siteId?: string | null;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_SAMPLING_RATE, nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_SAMPLING_RATE)
+  samplingOverride?: number | null;
+
+  @ApiPropertyOptional()
+  @IsOmittable()
+  @IsBoolean()
+  enabled?: boolean;
+}

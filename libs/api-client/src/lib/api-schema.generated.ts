@@ -560,11 +560,59 @@ export interface paths {
         };
         /**
          * List the tenant's exporters
-         * @description In address order, `limit` per page.
+         * @description Registered and seen ones, in address order, `limit` per page.
          *
          *     **Access:** Requires the permission `exporters:read`.
          */
         get: operations["Exporters_list"];
+        put?: never;
+        /**
+         * Register an exporter
+         * @description Its flows go to the tenant from the next packet (every ingest instance applies it within a second). 409 when another tenant registered the address or the configuration gives it to another tenant; registering again updates.
+         *
+         *     **Access:** Requires the permission `exporters:write`.
+         */
+        post: operations["Exporters_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exporters/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import exporter registrations (CSV or JSON)
+         * @description Columns `address,name,site_id,sampling_override,enabled`. Upserts by address, all or nothing, a reason per rejected line.
+         *
+         *     **Access:** Requires the permission `exporters:write`.
+         */
+        post: operations["Exporters_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exporters/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the exporter registrations (CSV or JSON)
+         * @description **Access:** Requires the permission `exporters:read`.
+         */
+        get: operations["Exporters_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -582,17 +630,29 @@ export interface paths {
         };
         /**
          * One exporter
-         * @description Counters, decode errors, sampling and per-domain template state.
+         * @description Counters, decode errors, sampling, per-domain template state and its registration.
          *
          *     **Access:** Requires the permission `exporters:read`.
          */
         get: operations["Exporters_get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Unregister an exporter
+         * @description Its counters stay when it sent flows; its routing falls back to the configuration.
+         *
+         *     **Access:** Requires the permission `exporters:write`.
+         */
+        delete: operations["Exporters_unregister"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a registered exporter
+         * @description Rename it, assign it to a site, set its sampling override, disable or enable it; `null` clears.
+         *
+         *     **Access:** Requires the permission `exporters:write`.
+         */
+        patch: operations["Exporters_update"];
         trace?: never;
     };
     "/api/v1/flows": {
@@ -1011,6 +1071,386 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's sites
+         * @description By name, `limit` per page.
+         *
+         *     **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["Sites_list"];
+        put?: never;
+        /**
+         * Add a site
+         * @description 409 when the name is taken or the parent cannot hold a site of this kind.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        post: operations["Sites_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import sites (CSV or JSON)
+         * @description Columns `name,kind,parent,time_zone,description` (`parent` by name; columns left out keep stored values). Upserts by name, all or nothing, a reason per rejected line.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        post: operations["Sites_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every site (CSV or JSON)
+         * @description Parents first; the import takes the file back unchanged.
+         *
+         *     **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["Sites_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One site
+         * @description **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["Sites_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a site
+         * @description 409 while sites, subnets or exporters are in it.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        delete: operations["Sites_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename, move or retype a site
+         * @description `null` clears a field; 409 when the hierarchy would not hold.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        patch: operations["Sites_update"];
+        trace?: never;
+    };
+    "/api/v1/address-spaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's address spaces
+         * @description In network order, `limit` per page.
+         *
+         *     **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["AddressSpaces_list"];
+        put?: never;
+        /**
+         * Add an address space
+         * @description 409 when the tenant has one for this network.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        post: operations["AddressSpaces_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/address-spaces/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import address spaces (CSV or JSON)
+         * @description Columns `cidr,name,kind,description`. Upserts by CIDR, all or nothing, a reason per rejected line.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        post: operations["AddressSpaces_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/address-spaces/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every address space (CSV or JSON)
+         * @description **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["AddressSpaces_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/address-spaces/classify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How the inventory classifies an address
+         * @description Internal or external by the most specific address space or subnet holding it; with nothing defined, the private networks (RFC 1918, 100.64.0.0/10, fc00::/7) are internal. With the subnet's site.
+         *
+         *     **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["AddressSpaces_classify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/address-spaces/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One address space
+         * @description **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["AddressSpaces_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an address space
+         * @description **Access:** Requires the permission `inventory:write`.
+         */
+        delete: operations["AddressSpaces_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an address space
+         * @description `null` clears the description.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        patch: operations["AddressSpaces_update"];
+        trace?: never;
+    };
+    "/api/v1/subnets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's subnets
+         * @description In network order, optionally of one site, `limit` per page.
+         *
+         *     **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["Subnets_list"];
+        put?: never;
+        /**
+         * Add a subnet
+         * @description 409 when the tenant has this network already; 404 for a site it does not have.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        post: operations["Subnets_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subnets/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import subnets (CSV or JSON)
+         * @description Columns `cidr,name,site,vlan,purpose,description` (`site` by name). Upserts by CIDR, all or nothing, a reason per rejected line.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        post: operations["Subnets_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subnets/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every subnet (CSV or JSON)
+         * @description **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["Subnets_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subnets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One subnet
+         * @description **Access:** Requires the permission `inventory:read`.
+         */
+        get: operations["Subnets_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a subnet
+         * @description **Access:** Requires the permission `inventory:write`.
+         */
+        delete: operations["Subnets_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a subnet
+         * @description `null` clears a field.
+         *
+         *     **Access:** Requires the permission `inventory:write`.
+         */
+        patch: operations["Subnets_update"];
+        trace?: never;
+    };
+    "/api/v1/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every tenant
+         * @description By slug, `limit` per page.
+         *
+         *     **Access:** Requires the permission `tenants:manage`.
+         */
+        get: operations["Tenants_list"];
+        put?: never;
+        /**
+         * Create a tenant
+         * @description Active at once; its exporters are accepted from the next packet. 409 when the slug is taken.
+         *
+         *     **Access:** Requires the permission `tenants:manage`.
+         */
+        post: operations["Tenants_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One tenant
+         * @description **Access:** Requires the permission `tenants:manage`.
+         */
+        get: operations["Tenants_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename, suspend or resume a tenant
+         * @description 409 when suspending your own tenant.
+         *
+         *     **Access:** Requires the permission `tenants:manage`.
+         */
+        patch: operations["Tenants_update"];
         trace?: never;
     };
     "/api/docs": {
@@ -1445,6 +1885,64 @@ export interface components {
             /** @description Cursor of the next page; null on the last page. */
             nextCursor: string | null;
         };
+        RegisterExporterBodyDto: {
+            /**
+             * @description The address its packets come from (one tenant per address across the platform).
+             * @example 192.0.2.1
+             */
+            address: string;
+            /** @example core-sw-1 */
+            name?: string | null;
+            /**
+             * Format: uuid
+             * @description A site of the network inventory.
+             */
+            siteId?: string | null;
+            /** @description 1-in-N rate applied when the exporter announces none. */
+            samplingOverride?: number | null;
+            /**
+             * @description A disabled exporter's packets are refused before they are decoded.
+             * @default true
+             */
+            enabled: boolean;
+        };
+        InventoryImportBodyDto: {
+            /** @enum {string} */
+            format: "csv" | "json";
+            /** @description CSV with a header naming its columns, or a JSON array of records (at most 20,000). */
+            content: string;
+            /**
+             * @description Check and count without writing.
+             * @default false
+             */
+            dryRun: boolean;
+        };
+        InventoryRejectedRecordResponse: {
+            /** @description 1-based CSV line or 0-based JSON index. */
+            at: number;
+            reason: string;
+        };
+        InventoryImportResponse: {
+            /** @enum {string} */
+            kind: "sites" | "address-spaces" | "subnets" | "exporters";
+            dryRun: boolean;
+            /** @description Whether the records were written: false on a dry run or when any record was rejected (all or nothing). */
+            applied: boolean;
+            records: number;
+            created: number;
+            updated: number;
+            unchanged: number;
+            /** @description The first 100 rejected records and why. */
+            rejected: components["schemas"]["InventoryRejectedRecordResponse"][];
+            rejectedCount: number;
+        };
+        UpdateExporterBodyDto: {
+            name?: string | null;
+            /** Format: uuid */
+            siteId?: string | null;
+            samplingOverride?: number | null;
+            enabled?: boolean;
+        };
         FlowResponse: {
             /** Format: date-time */
             startTime: string;
@@ -1847,6 +2345,225 @@ export interface components {
             /** @description The first 100 rejected records and why. */
             rejected: components["schemas"]["RejectedRecordResponse"][];
             rejectedCount: number;
+        };
+        SiteResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "campus" | "branch" | "building" | "closet";
+            /** Format: uuid */
+            parentId: string | null;
+            timeZone: string | null;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SitePage: {
+            items: components["schemas"]["SiteResponse"][];
+            /** @description Cursor of the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        CreateSiteBodyDto: {
+            /**
+             * @description Any text without control characters.
+             * @example HQ Building 2
+             */
+            name: string;
+            /**
+             * @description campus and branch are top-level; a building is in a campus or branch; a closet in a building, campus or branch.
+             * @enum {string}
+             */
+            kind: "campus" | "branch" | "building" | "closet";
+            /**
+             * Format: uuid
+             * @description The site it is in.
+             */
+            parentId?: string | null;
+            /**
+             * @description IANA time zone name.
+             * @example Europe/Zurich
+             */
+            timeZone?: string | null;
+            description?: string | null;
+        };
+        UpdateSiteBodyDto: {
+            /** @description Any text without control characters. */
+            name?: string;
+            /** @enum {string} */
+            kind?: "campus" | "branch" | "building" | "closet";
+            /**
+             * Format: uuid
+             * @description null: top-level.
+             */
+            parentId?: string | null;
+            timeZone?: string | null;
+            description?: string | null;
+        };
+        AddressSpaceResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @example 10.200.0.0/16 */
+            cidr: string;
+            name: string;
+            /** @enum {string} */
+            kind: "internal" | "external";
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AddressSpacePage: {
+            items: components["schemas"]["AddressSpaceResponse"][];
+            /** @description Cursor of the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        CreateAddressSpaceBodyDto: {
+            /**
+             * @description A network in CIDR notation, host bits zero (a bare address is a host route).
+             * @example 10.200.0.0/16
+             */
+            cidr: string;
+            /**
+             * @description Any text without control characters.
+             * @example Partner VPN
+             */
+            name: string;
+            /**
+             * @description internal: the tenant's own hosts; external: a named destination (Internet, partner, SaaS).
+             * @enum {string}
+             */
+            kind: "internal" | "external";
+            description?: string | null;
+        };
+        ClassifiedSpaceResponse: {
+            /** Format: uuid */
+            id: string;
+            cidr: string;
+            name: string;
+            /** @enum {string} */
+            kind: "internal" | "external";
+        };
+        ClassifiedSubnetResponse: {
+            /** Format: uuid */
+            id: string;
+            cidr: string;
+            name: string | null;
+            /** Format: uuid */
+            siteId: string | null;
+            vlan: number | null;
+            /** @enum {string|null} */
+            purpose: "user" | "server" | "iot" | "guest" | "voice" | "management" | null;
+        };
+        ClassifiedSiteResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "campus" | "branch" | "building" | "closet";
+        };
+        AddressClassificationResponse: {
+            address: string;
+            /** @enum {string} */
+            scope: "internal" | "external";
+            /**
+             * @description What decided: the most specific address space, a subnet (internal), a default private network (RFC 1918, 100.64.0.0/10, fc00::/7), or nothing (external).
+             * @enum {string}
+             */
+            basis: "address_space" | "subnet" | "default" | "none";
+            addressSpace: (components["schemas"]["ClassifiedSpaceResponse"] | null) & components["schemas"]["ClassifiedSpaceResponse"];
+            subnet: (components["schemas"]["ClassifiedSubnetResponse"] | null) & components["schemas"]["ClassifiedSubnetResponse"];
+            site: (components["schemas"]["ClassifiedSiteResponse"] | null) & components["schemas"]["ClassifiedSiteResponse"];
+        };
+        UpdateAddressSpaceBodyDto: {
+            cidr?: string;
+            /** @description Any text without control characters. */
+            name?: string;
+            /** @enum {string} */
+            kind?: "internal" | "external";
+            description?: string | null;
+        };
+        SubnetResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @example 10.1.20.0/24 */
+            cidr: string;
+            name: string | null;
+            /** Format: uuid */
+            siteId: string | null;
+            vlan: number | null;
+            /** @enum {string|null} */
+            purpose: "user" | "server" | "iot" | "guest" | "voice" | "management" | null;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SubnetPage: {
+            items: components["schemas"]["SubnetResponse"][];
+            /** @description Cursor of the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        CreateSubnetBodyDto: {
+            /** @example 10.1.20.0/24 */
+            cidr: string;
+            /** @description Any text without control characters. */
+            name?: string | null;
+            /** Format: uuid */
+            siteId?: string | null;
+            vlan?: number | null;
+            /** @enum {string|null} */
+            purpose?: "user" | "server" | "iot" | "guest" | "voice" | "management" | null;
+            description?: string | null;
+        };
+        UpdateSubnetBodyDto: {
+            cidr?: string;
+            /** @description Any text without control characters. */
+            name?: string | null;
+            /** Format: uuid */
+            siteId?: string | null;
+            vlan?: number | null;
+            /** @enum {string|null} */
+            purpose?: "user" | "server" | "iot" | "guest" | "voice" | "management" | null;
+            description?: string | null;
+        };
+        TenantResponse: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TenantPage: {
+            items: components["schemas"]["TenantResponse"][];
+            /** @description Cursor of the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        CreateTenantBodyDto: {
+            /**
+             * @description What users sign in with and INGEST_EXPORTER_TENANTS names; cannot be changed.
+             * @example acme
+             */
+            slug: string;
+            /** @example Acme Corp */
+            name: string;
+        };
+        UpdateTenantBodyDto: {
+            name?: string;
+            /**
+             * @description suspended: its sessions end, sign-ins and API keys are refused, its flows are not stored. Not for your own tenant.
+             * @enum {string}
+             */
+            status?: "active" | "suspended";
         };
         /**
          * @description Stable error code; clients branch on it, never on `detail`.
@@ -4324,6 +5041,299 @@ export interface operations {
             };
         };
     };
+    Exporters_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterExporterBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Register an exporter */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExporterResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Exporters_import: {
+        parameters: {
+            query?: {
+                /** @description Check and count without writing (for a CSV sent as the body itself). */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `{ format, content, dryRun }` as JSON, or the CSV itself with `Content-Type: text/csv` (then `dryRun` in the query). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventoryImportBodyDto"] | string;
+                "text/csv": components["schemas"]["InventoryImportBodyDto"] | string;
+            };
+        };
+        responses: {
+            /** @description Import exporter registrations (CSV or JSON) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryImportResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Exporters_export: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description Export the exporter registrations (CSV or JSON)
+             *
+             *     Every record, as a download in the format asked (the import takes it back unchanged).
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": Record<string, never>[];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
     Exporters_get: {
         parameters: {
             query?: never;
@@ -4374,6 +5384,213 @@ export interface operations {
             };
             /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Exporters_unregister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description IPv4 or IPv6 address of the exporter (URL-encoded). */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unregister an exporter */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExporterResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Exporters_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description IPv4 or IPv6 address of the exporter (URL-encoded). */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateExporterBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Change a registered exporter */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExporterResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6525,6 +7742,2537 @@ export interface operations {
             };
             /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Sites_list: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List the tenant's sites */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SitePage"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Sites_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSiteBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Add a site */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Sites_import: {
+        parameters: {
+            query?: {
+                /** @description Check and count without writing (for a CSV sent as the body itself). */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `{ format, content, dryRun }` as JSON, or the CSV itself with `Content-Type: text/csv` (then `dryRun` in the query). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventoryImportBodyDto"] | string;
+                "text/csv": components["schemas"]["InventoryImportBodyDto"] | string;
+            };
+        };
+        responses: {
+            /** @description Import sites (CSV or JSON) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryImportResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Sites_export: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description Export every site (CSV or JSON)
+             *
+             *     Every record, as a download in the format asked (the import takes it back unchanged).
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": Record<string, never>[];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Sites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One site */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Sites_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a site */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Sites_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSiteBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Rename, move or retype a site */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    AddressSpaces_list: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List the tenant's address spaces */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressSpacePage"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    AddressSpaces_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAddressSpaceBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Add an address space */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressSpaceResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    AddressSpaces_import: {
+        parameters: {
+            query?: {
+                /** @description Check and count without writing (for a CSV sent as the body itself). */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `{ format, content, dryRun }` as JSON, or the CSV itself with `Content-Type: text/csv` (then `dryRun` in the query). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventoryImportBodyDto"] | string;
+                "text/csv": components["schemas"]["InventoryImportBodyDto"] | string;
+            };
+        };
+        responses: {
+            /** @description Import address spaces (CSV or JSON) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryImportResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    AddressSpaces_export: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description Export every address space (CSV or JSON)
+             *
+             *     Every record, as a download in the format asked (the import takes it back unchanged).
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": Record<string, never>[];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    AddressSpaces_classify: {
+        parameters: {
+            query: {
+                /** @description An IPv4 or IPv6 address. */
+                address: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How the inventory classifies an address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressClassificationResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    AddressSpaces_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One address space */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressSpaceResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    AddressSpaces_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete an address space */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressSpaceResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    AddressSpaces_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAddressSpaceBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Change an address space */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressSpaceResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Subnets_list: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+                limit?: number;
+                /** @description Only the subnets of this site. */
+                siteId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List the tenant's subnets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetPage"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Subnets_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSubnetBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Add a subnet */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Subnets_import: {
+        parameters: {
+            query?: {
+                /** @description Check and count without writing (for a CSV sent as the body itself). */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `{ format, content, dryRun }` as JSON, or the CSV itself with `Content-Type: text/csv` (then `dryRun` in the query). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventoryImportBodyDto"] | string;
+                "text/csv": components["schemas"]["InventoryImportBodyDto"] | string;
+            };
+        };
+        responses: {
+            /** @description Import subnets (CSV or JSON) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryImportResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Subnets_export: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description Export every subnet (CSV or JSON)
+             *
+             *     Every record, as a download in the format asked (the import takes it back unchanged).
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": Record<string, never>[];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Subnets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One subnet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Subnets_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a subnet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Subnets_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSubnetBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Change a subnet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Tenants_list: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List every tenant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantPage"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Tenants_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTenantBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Create a tenant */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The request body is too large (PAYLOAD_TOO_LARGE): the body is larger than HTTP_BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Tenants_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One tenant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED): too many requests from this address or principal; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Internal error (INTERNAL): an unexpected error; quote the correlation id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description The service is unavailable (SERVICE_UNAVAILABLE): a service or dependency behind the gateway is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description A service did not answer in time (UPSTREAM_TIMEOUT): a service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+        };
+    };
+    Tenants_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTenantBodyDto"];
+            };
+        };
+        responses: {
+            /** @description Rename, suspend or resume a tenant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantResponse"];
+                };
+            };
+            /** @description The request is not valid (VALIDATION_FAILED): a parameter or the body breaks a rule; `errors` lists each one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Authentication is required (UNAUTHENTICATED): no credential, or one that is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not allowed (FORBIDDEN): the credential lacks a required permission, or the action is not allowed for it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocumentDto"];
+                };
+            };
+            /** @description Not found (NOT_FOUND): nothing with this id in your tenant. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
