@@ -60,6 +60,8 @@ interface World {
   subnetId: string;
   /** A tenant a superadmin created for the matrix (renamed by it). */
   matrixTenantId: string;
+  /** An exporter address tenant A registered (not 127.0.0.1: a registration outlives the suite, and other suites send from there). */
+  exporterAddress: string;
 }
 
 interface Sample {
@@ -180,8 +182,7 @@ const SAMPLES: Record<string, (w: World, actor: Actor) => Sample | Promise<Sampl
   'POST /api/v1/exporters': () => ({ path: '/api/v1/exporters', body: { address: matrixExporterAddress(), name: 'matrix exporter' }, status: 201 }),
   'POST /api/v1/exporters/import': () => ({ path: '/api/v1/exporters/import', body: { format: 'csv', content: `address,name\r\n${matrixExporterAddress()},matrix import\r\n` } }),
   'GET /api/v1/exporters/export': () => ({ path: '/api/v1/exporters/export', query: { format: 'csv' } }),
-  // 127.0.0.1 is registered by tenant A (beforeAll); only its name is touched, so its flows keep coming.
-  'PATCH /api/v1/exporters/:address': () => ({ path: '/api/v1/exporters/127.0.0.1', body: { name: 'loopback (matrix)' }, tenantScoped: true }),
+  'PATCH /api/v1/exporters/:address': (w) => ({ path: `/api/v1/exporters/${encodeURIComponent(w.exporterAddress)}`, body: { name: 'edge (matrix)' }, tenantScoped: true }),
   'DELETE /api/v1/exporters/:address': async (w) => {
     const address = matrixExporterAddress();
     const created = await call(w.base, '/api/v1/exporters', { method: 'POST', headers: apiKeyHeader(w.adminKey), body: { address } });
@@ -349,6 +350,7 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
     addressSpaceId: '',
     subnetId: '',
     matrixTenantId: '',
+    exporterAddress: matrixExporterAddress(),
   };
   /** API keys of tenant A by their sorted scopes. */
   const keys = new Map<string, string>();
@@ -442,8 +444,7 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
     const subnet = await asAdmin('/api/v1/subnets', 'POST', { cidr: '10.77.0.0/24', name: `Users ${w.domain.a}`, siteId: w.siteId, vlan: 77, purpose: 'user' });
     expect(subnet.status).toBe(201);
     w.subnetId = (subnet.json as { id: string }).id;
-    // The exporter whose flows tenant A receives (by INGEST_DEFAULT_TENANT) is registered by it too.
-    expect((await asAdmin('/api/v1/exporters', 'POST', { address: '127.0.0.1', name: `loopback ${w.domain.a}`, siteId: w.siteId })).status).toBe(201);
+    expect((await asAdmin('/api/v1/exporters', 'POST', { address: w.exporterAddress, name: `edge ${w.domain.a}`, siteId: w.siteId })).status).toBe(201);
     const matrixTenant = await call(w.base, '/api/v1/tenants', { method: 'POST', headers: bearer(w.token.superadmin), body: { slug: `matrix-${run}`, name: 'Matrix Tenant' } });
     expect(matrixTenant.status).toBe(201);
     w.matrixTenantId = (matrixTenant.json as { id: string }).id;
@@ -560,7 +561,7 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
       expect((await asAdmin('/api/v1/address-spaces/classify?address=10.77.0.9')).json).toMatchObject({ scope: 'internal', basis: 'subnet', subnet: { vlan: 77 }, site: { id: w.siteId } });
       expect((await call(w.base, '/api/v1/address-spaces/classify', { headers: b, query: { address: '10.200.1.1' } })).json).toMatchObject({ scope: 'internal', basis: 'default', addressSpace: null, site: null });
       // One tenant per exporter address: B cannot take A's.
-      const taken = await call(w.base, '/api/v1/exporters', { method: 'POST', headers: b, body: { address: '127.0.0.1' } });
+      const taken = await call(w.base, '/api/v1/exporters', { method: 'POST', headers: b, body: { address: w.exporterAddress } });
       expect([taken.status, (taken.json as { code: string }).code]).toEqual([409, 'CONFLICT']);
       // A site of another tenant is no site.
       expect((await call(w.base, '/api/v1/subnets', { method: 'POST', headers: b, body: { cidr: '10.66.0.0/24', siteId: w.siteId } })).status).toBe(404);
@@ -597,7 +598,7 @@ describe('API v1 over HTTP (gateway, auth, ingest and clustering processes)', ()
 
     it('records inventory, exporter and tenant changes: the route with its target, and the tenant change in both tenants', async () => {
       expect(await eventsOf('http.post.api.v1.sites')).toContainEqual(expect.objectContaining({ target: w.siteId, outcome: 'success', actorType: 'user' }));
-      expect(await eventsOf('http.post.api.v1.exporters')).toContainEqual(expect.objectContaining({ target: '127.0.0.1', outcome: 'success' }));
+      expect(await eventsOf('http.post.api.v1.exporters')).toContainEqual(expect.objectContaining({ target: w.exporterAddress, outcome: 'success' }));
       expect(await eventsOf('http.patch.api.v1.subnets.:id')).toContainEqual(expect.objectContaining({ target: w.subnetId, outcome: 'success' }));
       expect(await eventsOf('tenant.create')).toContainEqual(expect.objectContaining({ target: w.matrixTenantId, outcome: 'success', details: expect.objectContaining({ slug: `matrix-${run}` }) }));
       expect(await eventsOf('http.post.api.v1.tenants')).toContainEqual(expect.objectContaining({ target: w.matrixTenantId, outcome: 'success' }));
