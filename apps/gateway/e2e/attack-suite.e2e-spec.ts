@@ -29,6 +29,9 @@ import { bearer, call, createAdminWithCli, RELAXED_LIMITS, startStack, type Gate
  * `attacks tried N, succeeded 0` and fails on any success. Refusals that the services count are checked in their
  * /metrics too.
  */
+/** Two request subjects, for replaying a genuine assertion of one on the other. */
+const REPLAYED = [REQUEST_SUBJECTS.auth[0]!, REQUEST_SUBJECTS.auth[1]!] as const;
+
 describe('attack suite (the whole stack, as deployed)', () => {
   interface Attempt {
     attack: string;
@@ -153,7 +156,7 @@ describe('attack suite (the whole stack, as deployed)', () => {
             ['no assertion', {}],
             ['an assertion signed by a key nobody trusts', { [Headers.callerAssertion]: await stranger.assertionFor(subject, forgedActor() as never) }],
             // A genuine assertion of another subject (a replay), carrying a harmless actor.
-            ['a genuine assertion for another subject', { [Headers.callerAssertion]: await genuine.assertionFor(subject === Subjects0() ? Subjects1() : Subjects0()) }],
+            ['a genuine assertion for another subject', { [Headers.callerAssertion]: await genuine.assertionFor(subject === REPLAYED[0] ? REPLAYED[1] : REPLAYED[0]) }],
           ];
           for (const [variant, extra] of variants) {
             const hdrs = natsHeaders();
@@ -407,10 +410,11 @@ describe('attack suite (the whole stack, as deployed)', () => {
     const succeeded = ledger.filter((a) => a.succeeded);
     const byAttack = new Map<string, number>();
     for (const a of ledger) byAttack.set(a.attack, (byAttack.get(a.attack) ?? 0) + 1);
-    console.log(
+    process.stdout.write(
       [...byAttack].map(([attack, n]) => `  ${String(n).padStart(4)}  ${attack}`).join('\n') +
         `\nattacks tried ${ledger.length}, succeeded ${succeeded.length}` +
-        (succeeded.length ? `\n${succeeded.map((a) => `  SUCCEEDED: ${a.attack}: ${a.detail} (expected to be stopped by ${a.stoppedBy})`).join('\n')}` : ''),
+        (succeeded.length ? `\n${succeeded.map((a) => `  SUCCEEDED: ${a.attack}: ${a.detail} (expected to be stopped by ${a.stoppedBy})`).join('\n')}` : '') +
+        '\n',
     );
     // Every category ran: at least the forged actor on every request subject from every identity but the gateway.
     expect(ledger.length).toBeGreaterThan(Object.values(REQUEST_SUBJECTS).flat().length * (NATS_IDENTITIES.length - 1));
@@ -418,11 +422,3 @@ describe('attack suite (the whole stack, as deployed)', () => {
     expect(succeeded).toEqual([]);
   });
 });
-
-/** Two request subjects, for replaying an assertion of one on the other. */
-function Subjects0(): string {
-  return REQUEST_SUBJECTS.auth[0]!;
-}
-function Subjects1(): string {
-  return REQUEST_SUBJECTS.auth[1]!;
-}

@@ -61,7 +61,7 @@ describe('NATS identities and subject permissions (real nats-server, rendered co
   afterAll(async () => {
     for (const { nc } of connections.values()) await nc.close().catch(() => undefined);
     await server.stop();
-    console.log(`NATS permission attempts tried ${attempts}`);
+    process.stdout.write(`NATS permission attempts tried ${attempts}\n`);
   });
 
   it('speaks TLS only and refuses anonymous clients and unknown keys', async () => {
